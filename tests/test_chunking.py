@@ -1,0 +1,85 @@
+"""Passages: small, section-aware, with offsets that map back to the source text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.chunking import chunk_document, detect_headings, sentence_spans
+from assistant.corpus import Document, read_document
+
+from .conftest import GUIDE
+
+
+def _doc(text: str, kind: str = "txt", headings=None) -> Document:
+    return Document("doc." + kind, text, "0" * 64, kind, headings)
+
+
+def test_guide_passages_carry_breadcrumbs_and_exact_offsets():
+    doc = read_document(GUIDE)
+    passages = chunk_document(doc)
+    assert all(doc.text[p.start : p.end] == p.text for p in passages)
+    assert all(len(p.text) <= 500 for p in passages)
+    by_gold = {g: p for g in ("Mid-Level ML Engineer (3-5 years)", "The undisputed leader", "Enterprise data science") for p in passages if g in p.text}
+    assert by_gold["The undisputed leader"].section == "Where are the ML Jobs? > Bangalore"
+    assert by_gold["Enterprise data science"].section == "Where are the ML Jobs? > Hyderabad & Pune"
+    assert by_gold["Mid-Level ML Engineer (3-5 years)"].section == "Salary Expectations for ML Engineers"
+    assert {p.title for p in passages} == {"Machine Learning Engineer Jobs in India: The Complete Guide"}
+
+
+def test_short_list_stays_whole_long_list_splits_per_item():
+    salary = next(p for p in chunk_document(read_document(GUIDE)) if "Junior ML Engineer" in p.text)
+    assert "Mid-Level" in salary.text and "Senior/Lead" in salary.text  # the short list is one passage
+    skills = [p for p in chunk_document(read_document(GUIDE)) if p.section == "Top Skills Demanded by Employers"]
+    assert len(skills) == 5
+    assert skills[0].text.startswith("Our analysis") and "- Programming:" in skills[0].text  # lead-in joins the first item
+    assert skills[2].text.startswith("- MLOps:")
+
+
+def test_plain_text_headings_levels():
+    text = "Guide Title\nIntro paragraph here.\nWhere Things Are\nThere are places:\nBangalore\nBig city.\nHyderabad & Pune\nTwo cities.\nHow to Win\nWork hard."
+    levels = [(text[h.start : h.end], h.level) for h in detect_headings(text)]
+    assert levels == [("Guide Title", 1), ("Where Things Are", 2), ("Bangalore", 3), ("Hyderabad & Pune", 3), ("How to Win", 2)]
+
+
+def test_markdown_headings_from_markup(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\n\n## Pay\n\nJuniors earn **8 LPA**.\n\n### Pune\n\nPune pays less.\n", encoding="utf-8")
+    passages = chunk_document(read_document(path))
+    assert [(p.section, p.text) for p in passages] == [("Pay", "Juniors earn **8 LPA**."), ("Pay > Pune", "Pune pays less.")]
+
+
+def test_long_paragraph_is_packed_into_sentences_under_the_limit():
+    sentences = [f"Sentence number {i} talks about model deployment and serving in production." for i in range(20)]
+    doc = _doc("Title Here\nSection\n" + " ".join(sentences) + "\n")
+    passages = chunk_document(doc, max_chars=200)
+    assert len(passages) > 5
+    assert all(len(p.text) <= 200 and p.text.endswith(".") for p in passages)
+    assert "".join(p.text for p in passages).replace(" ", "") == " ".join(sentences).replace(" ", "")
+
+
+def test_sentence_spans_keep_abbreviations_and_decimals():
+    text = "Pay is 1.5 crore, e.g. for leads. Rs. 8 lakh is common! Is it? Yes."
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["Pay is 1.5 crore, e.g. for leads.", "Rs. 8 lakh is common!", "Is it?", "Yes."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=120),
+    st.sampled_from(["- item one", "Heading Line", "Lead in:", "", "A sentence. Another one!", "1. first"]),
+), max_size=30))
+def test_offsets_always_map_back_and_no_content_is_lost(lines):
+    text = "\n".join(lines)
+    doc = _doc(text)
+    passages = chunk_document(doc, max_chars=120)
+    for p in passages:
+        assert doc.text[p.start : p.end] == p.text
+        assert len(p.text) <= 120
+    covered = set()
+    for p in passages:
+        covered.update(range(p.start, p.end))
+    headings = detect_headings(text)
+    heading_chars = {i for h in headings for i in range(h.start, h.end)}
+    # every non-space character outside headings lands in some passage
+    lost = [i for i, ch in enumerate(text) if not ch.isspace() and i not in covered and i not in heading_chars]
+    assert lost == []
