@@ -1,0 +1,246 @@
+"""The Assistant: the one object the Python API, the CLI and the web app all call.
+
+question (+ history) -> standalone query -> hybrid retrieval -> relevance decision ->
+cited answer (extractive, or an LLM's answer verified against the passages).
+The index is brought in step with the corpus folder on first use. Documents added with a
+`scope` (a browser session) are visible only to questions asked in that scope.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from .config import Settings, load_settings
+from .errors import CorpusError, IndexBusyError, QuestionError
+from .schema import Answer, IngestReport
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_question(question: str, limit: int) -> str:
+    """The question without control characters; QuestionError when empty or over `limit`."""
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    text = _CONTROL.sub(" ", question.replace("\x00", ""))
+    text = re.sub(r"[ \t\r\n]+", " ", text).strip()
+    if not text:
+        raise QuestionError("The question is empty: please type a question about the documents.")
+    if len(text) > limit:
+        raise QuestionError(f"The question is {len(text):,} characters long; the limit is {limit:,}. Please shorten it.")
+    return text
+
+
+class Assistant:
+    """Answers questions from the documents in a corpus folder, with citations."""
+
+    def __init__(self, corpus_dir: str | Path | None = None, index_dir: str | Path | None = None, *,
+                 top_k: int | None = None, model: str | None = None, llm: str | None = None,
+                 data_dir: str | Path | None = None, chroma_url: str | None = None,
+                 chroma_token: str | None = None, settings: Settings | None = None):
+        overrides = dict(corpus_dir=corpus_dir, index_dir=index_dir, top_k=top_k, embed_model=model, llm=llm,
+                         data_dir=data_dir, chroma_url=chroma_url, chroma_token=chroma_token)
+        self.settings = settings.replace(**{k: v for k, v in overrides.items() if v is not None}) if settings else load_settings(**overrides)
+        self._lock = threading.RLock()
+        self._indexer = None
+        self._retriever = None
+        self._llm = None
+        self.last_report: IngestReport | None = None
+
+    # -- indexing ----------------------------------------------------------------------------
+
+    def index(self, rebuild: bool = False, progress=None) -> IngestReport:
+        """Bring the index in step with the corpus folder; `rebuild` re-embeds everything."""
+        from .indexing import writer_lock
+
+        corpus = Path(self.settings.corpus_dir)
+        with self._lock, writer_lock(self.settings.index_dir):
+            indexer = self._open_indexer()
+            report = IngestReport(rebuilt=indexer.open(rebuild=rebuild))
+            if not corpus.is_dir():
+                raise CorpusError(f"The corpus folder {corpus} does not exist: create it and put .txt, .md, .html, .pdf or .docx files in it.")
+            indexer.sync_folder(corpus, "", progress, report)
+            self.last_report = report
+            self._refresh()
+        return report
+
+    def add_documents(self, paths, scope: str | None = None, progress=None) -> IngestReport:
+        """Copy files into the corpus (or the scope's upload folder) and index them; unchanged ones are skipped."""
+        from .corpus import SUPPORTED
+        from .indexing import writer_lock
+
+        self._ensure_ready()
+        folder = self._folder(scope)
+        report = IngestReport()
+        items = []
+        for path in map(Path, paths):
+            if path.suffix.lower() not in SUPPORTED:
+                report.skipped.append((path.name, f"unsupported file type '{path.suffix}' (supported: {', '.join(sorted(SUPPORTED))})"))
+            elif not path.is_file():
+                report.skipped.append((path.name, "file not found"))
+            else:
+                items.append(path)
+        with self._lock, writer_lock(self.settings.index_dir):
+            staged = []
+            for path in items:
+                target = folder / path.name
+                if path.resolve() != target.resolve():
+                    folder.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+                staged.append((target, path.name))
+            self._indexer.index_files(staged, scope or "", progress, report)
+            for name, _ in report.skipped:  # a file that wasn't indexed doesn't stay in the corpus either
+                if (folder / name).exists() and name not in self._indexer_sources(scope):
+                    (folder / name).unlink()
+            self._refresh()
+        return report
+
+    def documents(self, scope: str | None = None) -> list[dict]:
+        """The indexed documents visible in `scope`: name, passages, scope."""
+        self._ensure_ready()
+        return [
+            {"name": d["source"], "passages": d["passages"], "scope": d["scope"]}
+            for d in self._indexer.documents()
+            if d["scope"] in ("", scope or "")
+        ]
+
+    def remove_document(self, name: str, scope: str | None = None) -> bool:
+        """Remove a document (and its file) from the corpus or the scope's uploads."""
+        from .indexing import writer_lock
+
+        self._ensure_ready()
+        with self._lock, writer_lock(self.settings.index_dir):
+            removed = self._indexer.remove(name, scope or "")
+            target = self._folder(scope) / name
+            if removed and target.is_file() and target.resolve().is_relative_to(self._folder(scope).resolve()):
+                target.unlink()
+            self._refresh()
+        return removed
+
+    @property
+    def index_version(self) -> str:
+        self._ensure_ready()
+        return self._indexer.version
+
+    @property
+    def backend_name(self) -> str:
+        return self.settings.llm or "extractive"
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def ask(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> Answer:
+        """A cited answer to `question`; `history` is the chat so far in messages format."""
+        answer = None
+        for piece in self.stream(question, history, scope):
+            if isinstance(piece, Answer):
+                answer = piece
+        return answer
+
+    def stream(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> Iterator[str | Answer]:
+        """Yields pieces of the answer text as they come, then the final Answer (whose text wins)."""
+        from .answering import extractive_answer, refusal, topics_of
+        from .relevance import decide
+
+        text = clean_question(question, self.settings.max_question_chars)
+        query, hits, retriever = self._search(text, history, scope)
+        top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        decision = decide(query, hits, retriever.terms, top_dense)
+        topics = topics_of(retriever.visible(scope))
+        body, citations = extractive_answer(query, hits, retriever.terms) if decision.answerable else ("", [])
+        if not body:
+            answer = Answer(refusal(query, topics, decision.missing), [], False, query.text, text, topics=topics)
+        else:
+            answer = Answer(body, citations, True, query.text, text, topics=topics)
+        yield from _pieces(answer.text)
+        yield answer
+
+    def retrieve(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> list:
+        """The ranked passages (retrieval.Hit) the answer to `question` is drawn from."""
+        return self._search(clean_question(question, self.settings.max_question_chars), history, scope)[1]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _search(self, text: str, history, scope):
+        from .query import build_query
+
+        self._ensure_ready()
+        retriever = self._retriever
+        query = build_query(text, _clean_history(history))
+        embedding = self._embedder.embed_query(query.text)
+        return query, retriever.search(query, self.settings.top_k, scope, embedding), retriever
+
+    def _ensure_ready(self):
+        if self._retriever is not None:
+            return
+        with self._lock:
+            if self._retriever is not None:
+                return
+            try:
+                self.index()
+            except IndexBusyError:
+                # Another process is writing: answer from what is indexed now.
+                self._open_indexer().open()
+                self._refresh()
+            if not self._retriever.passages:
+                detail = "; ".join(f"{name}: {why}" for name, why in (self.last_report.skipped if self.last_report else []))
+                raise CorpusError(
+                    f"No documents to answer from in {self.settings.corpus_dir}: add .txt, .md, .html, .pdf or .docx files."
+                    + (f" Skipped: {detail}" if detail else "")
+                )
+
+    def _open_indexer(self):
+        if self._indexer is None:
+            from .embedding import load_embedder
+            from .indexing import Indexer
+            from .store import PassageStore
+
+            s = self.settings
+            self._embedder = load_embedder(s.embed_model)
+            store = PassageStore(s.index_dir, s.collection, s.chroma_url, s.chroma_token)
+            self._indexer = Indexer(store, self._embedder, s.max_passage_chars)
+        return self._indexer
+
+    def _refresh(self):
+        from .retrieval import Retriever
+
+        store = self._indexer.store
+        self._retriever = Retriever(store, self._embedder, store.passages(self._indexer.active_refs()))
+
+    def _folder(self, scope: str | None) -> Path:
+        if not scope:
+            return Path(self.settings.corpus_dir)
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", scope)[:64]
+        return Path(self.settings.data_dir) / "uploads" / safe
+
+    def _indexer_sources(self, scope: str | None) -> set[str]:
+        return {d["source"] for d in self._indexer.documents() if d["scope"] == (scope or "")}
+
+
+def _clean_history(history) -> list[dict]:
+    out = []
+    for turn in history or []:
+        if isinstance(turn, dict) and turn.get("role") in ("user", "assistant") and isinstance(turn.get("content"), str):
+            out.append({"role": turn["role"], "content": turn["content"][:4000]})
+    return out
+
+
+def _pieces(text: str, words: int = 4) -> Iterator[str]:
+    parts = re.findall(r"\S+\s*", text)
+    for i in range(0, len(parts), words):
+        yield "".join(parts[i : i + words])
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def ask(question: str, history: list[dict] | None = None) -> Answer:
+    """Answer from the default corpus/ and index/ (settings from ASSISTANT_* variables)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+    return _default.ask(question, history)

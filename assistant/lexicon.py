@@ -1,0 +1,76 @@
+"""Word lists for reading career questions: synonyms, slots for follow-ups, words that carry no topic.
+
+Data, not logic: query.py and relevance.py read these. Extend them here when users phrase things
+the documents word differently ("fresher" for "junior", "CTC" for "salary").
+"""
+
+from __future__ import annotations
+
+# A question word (left) also searches for the words on the right.
+SYNONYMS: dict[str, str] = {
+    "pay": "salary", "paid": "salary", "earn": "salary", "earns": "salary", "earning": "salary", "earnings": "salary",
+    "make": "salary", "makes": "salary", "compensation": "salary compensation", "ctc": "salary", "package": "salary",
+    "packages": "salary", "lpa": "salary per annum", "income": "salary", "wage": "salary", "wages": "salary",
+    "stipend": "salary", "salaries": "salary", "tankhwah": "salary", "kamate": "salary", "kamai": "salary",
+    "fresher": "junior 0-2 years", "freshers": "junior 0-2 years", "entry": "junior", "beginner": "junior",
+    "beginners": "junior", "graduate": "junior", "graduates": "junior", "newbie": "junior", "juniors": "junior",
+    "intermediate": "mid-level 3-5 years", "mid": "mid-level", "midlevel": "mid-level",
+    "seniors": "senior", "experienced": "senior", "principal": "senior lead", "staff": "senior lead", "leads": "lead",
+    "bengaluru": "bangalore", "blr": "bangalore", "hyd": "hyderabad",
+    "city": "bangalore hyderabad pune where", "cities": "bangalore hyderabad pune where", "location": "where",
+    "locations": "where", "hub": "where", "hubs": "where", "place": "where",
+    "language": "programming", "languages": "programming",
+    "framework": "frameworks", "library": "frameworks", "libraries": "frameworks",
+    "company": "companies employers", "companies": "employers", "employer": "employers", "firms": "companies employers",
+    "hire": "employers", "hiring": "employers hiring", "recruit": "employers", "recruiters": "employers",
+    "skill": "skills", "stack": "skills tech stack", "learn": "skills", "tools": "skills",
+    "genai": "generative ai", "gen": "generative", "llm": "llms", "finetune": "fine-tuning", "finetuning": "fine-tuning",
+    "wfh": "remote", "home": "remote",
+    "noticed": "stand out", "shortlisted": "stand out", "resume": "stand out projects", "portfolio": "projects",
+    "deployment": "deploy", "serve": "serving", "production": "deploy", "vectordb": "vector databases",
+    "premium": "premium", "backend": "backend developers", "percent": "%", "percentage": "%",
+    "trend": "focus shifted", "trends": "focus shifted", "demand": "demanded requested",
+}
+
+# Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
+SLOTS: dict[str, set[str]] = {
+    "level": {
+        "junior", "juniors", "fresher", "freshers", "entry-level", "entry", "beginner", "beginners", "mid", "mid-level",
+        "midlevel", "intermediate", "senior", "seniors", "lead", "leads", "experienced", "principal", "staff",
+    },
+    "city": {
+        "bangalore", "bengaluru", "hyderabad", "pune", "chennai", "mumbai", "delhi", "ncr", "noida", "gurgaon",
+        "gurugram", "kolkata", "ahmedabad", "kochi", "jaipur", "chandigarh", "indore", "coimbatore", "trivandrum",
+        "mysore", "nagpur", "lucknow", "bhubaneswar", "vizag", "goa",
+    },
+    "role": {
+        "ml engineer", "ml engineers", "machine learning engineer", "machine learning engineers", "data scientist",
+        "data scientists", "data engineer", "data engineers", "data analyst", "data analysts", "software engineer",
+        "software engineers", "backend developer", "backend developers", "devops engineer", "devops engineers",
+        "ai engineer", "ai engineers", "mlops engineer", "mlops engineers", "research scientist", "research scientists",
+    },
+}
+
+# Named things: a question about one the documents never mention is not covered, however close the rest.
+ENTITIES: set[str] = SLOTS["city"] | {
+    "india", "usa", "us", "america", "uk", "london", "dubai", "singapore", "germany", "canada", "europe", "australia",
+    "google", "microsoft", "amazon", "meta", "apple", "flipkart", "swiggy", "zomato", "infosys", "tcs", "wipro",
+    "novartis", "paytm", "ola", "uber", "razorpay", "nvidia", "openai", "accenture", "deloitte", "meesho", "cred",
+}
+
+# Words that say nothing about the topic: question words, filler, Hinglish glue, the domain itself.
+STOPWORDS: set[str] = set(
+    """a about above after again all also am an and any anything are as at be because been being best better big
+    biggest but by can could did do does doing done for from get gets getting give go going good got great had has
+    have having he her here hers him his how i if in into is it its just know let like likely look looking main many
+    may me mean more most much must my need needs new next no nor not now of on one only or other our out over per
+    please really right say see should show so some someone something still such sure tell than thank thanks that the
+    their them then there these they thing things think this those through to too top typical typically up us usual
+    usually very want wants was way we well were what whats when where which while who whom why will with would yes
+    you your yours kya ka ki ke ko hai hain hota hoti hote kitni kitna kitne kaise kaun kaunsa kaunsi sa se mein me
+    liye aur bhi koi mujhe batao bata milta milti milega sabse wala wali abhi yaar bhai
+    ml machine learning engineer engineers engineering job jobs role roles india indian career careers work working
+    field guide document documents expect expected important popular common required requires require ask asked
+    currently current nowadays today average range ranges level levels year years experience exp yrs yr kind type
+    types person people someone guy guys""".split()
+)

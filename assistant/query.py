@@ -1,0 +1,129 @@
+"""From a question and its chat history to the query retrieval runs, without an LLM.
+
+A follow-up ("And for seniors?", "What about Pune?", "which companies are there?") is rewritten into
+a standalone question by swapping the slot it changes (level, city, role) into the previous question,
+or by resolving "there"/"they"; other follow-ups are joined to the previous question. Each user turn
+of the history is rewritten in turn, so follow-ups of follow-ups work. Also: tokens and content terms.
+Leaves out: expanding with the corpus's salary bands (retrieval.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .figures import Figure, experience_years, parse_money
+from .lexicon import SLOTS, STOPWORDS, SYNONYMS
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?|₹")
+_CONNECTIVE = re.compile(
+    r"^\s*(?:(?:and|or|but|also|so|ok|okay|then)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+(?:for|in)|and\s+for|for|in|at|with)?\b\s*",
+    re.I,
+)
+_PRONOUNS = {"they", "them", "their", "there", "it", "its", "that", "those", "these", "this", "he", "she", "such", "wahan", "woh", "unka"}
+
+
+@dataclass
+class Query:
+    """What retrieval runs: the standalone question plus what was read out of it."""
+
+    text: str  # the retrieval query actually used, shown to the user
+    question: str  # what the user typed (cleaned)
+    rewritten: bool = False
+    years: float | None = None
+    money: list[Figure] = field(default_factory=list)
+
+    @property
+    def expanded(self) -> str:
+        """The text plus synonyms of its words, for lexical search."""
+        extra = [SYNONYMS[t] for t in tokens(self.text) if t in SYNONYMS]
+        return " ".join([self.text, *extra])
+
+    @property
+    def terms(self) -> list[str]:
+        return content_terms(self.text)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens. "C++ and AI/ML in 2026" -> ['c++', 'and', 'ai', 'ml', 'in', '2026']"""
+    return _TOKEN.findall(text.lower())
+
+
+def content_terms(text: str) -> list[str]:
+    """Tokens that carry the topic: no stop words, question words or domain filler."""
+    return [t for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t != "₹" and len(t) > 1 or t in {"c", "r"}]
+
+
+def build_query(question: str, history: list[dict] | None = None) -> Query:
+    """The standalone retrieval query for `question` in the light of `history`.
+
+    >>> build_query("And for seniors?", [{"role": "user", "content": "What do junior ML engineers earn?"}]).text
+    'What do senior ML engineers earn?'
+    """
+    previous = ""
+    for turn in history or []:
+        if turn.get("role") == "user" and isinstance(turn.get("content"), str) and turn["content"].strip():
+            previous = standalone(turn["content"].strip(), previous)
+    text = standalone(question, previous)
+    return Query(
+        text=text,
+        question=question,
+        rewritten=text != question,
+        years=experience_years(text),
+        money=parse_money(text),
+    )
+
+
+def standalone(question: str, previous: str) -> str:
+    """`question` as a question of its own, given the previous (standalone) user question."""
+    if not previous or not is_follow_up(question):
+        return question
+    fragment = _CONNECTIVE.sub("", question).strip().rstrip("?.! ").strip()
+    fragment = re.sub(r"\s+(then|too|as well)$", "", fragment, flags=re.I)
+    if not fragment:
+        return previous
+    for slot, words in SLOTS.items():
+        new = _find_slot(fragment, words)
+        old = _find_slot(previous, words)
+        if new and old and new.lower() != old.lower():
+            if new.lower().endswith("s") and new[:-1].lower() in words and not old.lower().endswith("s"):
+                new = new[:-1]  # "And for seniors?" after "junior engineers": keep the grammar
+            return _replace_word(previous, old, new)
+        if new and not old and slot == "city" and len(content_terms(fragment)) <= 1:
+            return f"{previous.rstrip('?. ')} in {new}?"
+    years = experience_years(fragment)
+    level = _find_slot(previous, SLOTS["level"])
+    if years is not None and level:
+        return _replace_word(previous, level, f"{fragment} ({years:g} years)")
+    city = _find_slot(previous, SLOTS["city"])
+    if city and re.search(r"\bthere\b", fragment, re.I):
+        return re.sub(r"\bthere\b", f"in {city}", question, count=1, flags=re.I)
+    subject = _find_slot(previous, SLOTS["role"]) or level
+    if subject and re.search(r"\b(they|them|their)\b", fragment, re.I):
+        return re.sub(r"\b(they|them|their)\b", lambda m: subject + ("'s" if m.group(1).lower() == "their" else ""), question, count=1, flags=re.I)
+    return f"{question.rstrip('?. ')} ({previous.rstrip('?. ')})?"
+
+
+def is_follow_up(question: str) -> bool:
+    """Does the question lean on the conversation (ellipsis, a pronoun, a bare name)?"""
+    words = tokens(question)
+    terms = content_terms(question)
+    if re.match(r"^\s*(and|or|but|also|what about|how about|what of|same for|then)\b", question, re.I):
+        return True
+    if len(terms) <= 1 and len(words) <= 4:
+        return True
+    return bool(_PRONOUNS & set(words)) and len(terms) <= 2
+
+
+def _find_slot(text: str, words: set[str]) -> str | None:
+    """The first slot phrase in text, as written there (longest phrases first)."""
+    best = None
+    for phrase in sorted(words, key=len, reverse=True):
+        m = re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text, re.I)
+        if m and (best is None or m.start() < best.start()):
+            best = m
+    return best.group(0) if best else None
+
+
+def _replace_word(text: str, old: str, new: str) -> str:
+    return re.sub(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", new, text, count=1, flags=re.I)

@@ -1,0 +1,106 @@
+"""Decide whether the retrieved passages answer the question, or the documents don't cover it.
+
+Two signals, calibrated on questions of our own (tests/data/calibration.jsonl):
+- coverage: how much of the question's topic (its content terms, weighted by rarity) the best
+  passages hold, counting synonyms, word stems and near-spellings;
+- named things: a city, company or country the question asks about that no passage mentions
+  makes the question uncovered, however close the rest ("salary in Chennai").
+The dense similarity of the best passage backs up coverage when words differ but meaning matches.
+Leaves out: ranking (retrieval.py) and wording the refusal (answering.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .lexicon import ENTITIES, SYNONYMS
+from .query import Query, content_terms, tokens
+
+# Calibrated with benchmarks/calibrate.py on tests/data/calibration.jsonl; see the README.
+MIN_COVERAGE = 0.5
+MIN_DENSE = 0.30
+STRONG_DENSE = 0.62
+
+
+@dataclass
+class Decision:
+    answerable: bool
+    coverage: float
+    dense: float
+    missing: list[str] = field(default_factory=list)  # topic words no passage holds
+    reason: str = ""
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+class TermIndex:
+    """Stems of the corpus with their rarity, to weigh and match question terms."""
+
+    def __init__(self, texts: list[str]):
+        self.df: dict[str, int] = {}
+        for text in texts:
+            for s in {stem(t) for t in tokens(text)}:
+                self.df[s] = self.df.get(s, 0) + 1
+        self.n = max(1, len(texts))
+        self._spellings = sorted({t for text in texts for t in tokens(text) if len(t) > 3})
+
+    def weight(self, term_stem: str) -> float:
+        return math.log(1 + self.n / (1 + self.df.get(term_stem, 0))) + 0.5
+
+    def known(self, term: str) -> str | None:
+        """The corpus stem this term stands for (itself, a synonym or a near-spelling), or None."""
+        s = stem(term)
+        if s in self.df:
+            return s
+        for alt in SYNONYMS.get(term, "").split():
+            if stem(alt) in self.df:
+                return stem(alt)
+        if len(term) > 4 and term not in ENTITIES:
+            close = difflib.get_close_matches(term, self._spellings, n=1, cutoff=0.84)
+            if close:
+                return stem(close[0])
+        return None
+
+
+def term_stems(text: str, terms: TermIndex) -> list[tuple[str, str | None]]:
+    """(question term, matching corpus stem or None) for each content term."""
+    return [(t, terms.known(t)) for t in dict.fromkeys(content_terms(text))]
+
+
+def decide(query: Query, hits, terms: TermIndex, top_dense: float) -> Decision:
+    """Is the question covered by the top passages?"""
+    pairs = term_stems(query.text, terms)
+    if not hits:
+        return Decision(False, 0.0, top_dense, [t for t, _ in pairs], "nothing was retrieved")
+    top_text = " ".join(_context(h.passage) for h in hits[:3])
+    top_stems = {stem(t) for t in tokens(top_text)}
+    missing_entities = [t for t, s in pairs if t in ENTITIES and (s is None or s not in top_stems)]
+    if missing_entities:
+        return Decision(False, 0.0, top_dense, missing_entities, "asks about " + ", ".join(missing_entities))
+    if not pairs:  # nothing but filler words ("what is it?")
+        ok = top_dense >= STRONG_DENSE or any(h.band for h in hits)
+        return Decision(ok, 1.0 if ok else 0.0, top_dense, [], "no topic words")
+    total = sum(terms.weight(s or stem(t)) for t, s in pairs)
+    covered = sum(terms.weight(s) for t, s in pairs if s and s in top_stems)
+    coverage = covered / total
+    missing = [t for t, s in pairs if not s or s not in top_stems]
+    if any(h.band for h in hits[:1]):
+        coverage = max(coverage, MIN_COVERAGE)  # the years or amount asked about lies in a stated band
+    ok = top_dense >= MIN_DENSE and (coverage >= MIN_COVERAGE or top_dense >= STRONG_DENSE)
+    return Decision(ok, coverage, top_dense, missing, "" if ok else "too little of the question is in the documents")
+
+
+def _context(passage) -> str:
+    return " ".join((passage.title, passage.section, passage.text))

@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank.
+
+A third ranking comes from the corpus's own bands: lines such as
+"Mid-Level ML Engineer (3-5 years): ₹15,00,000 – ₹25,00,000 per annum" are parsed once, so
+"8 years of experience" or "20 LPA" finds the line whose range covers it, not just similar words.
+Leaves out: deciding whether the passages answer at all (relevance.py) and writing the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .chunking import sentence_spans
+from .figures import extract_figures
+from .indexing import embed_text
+from .query import Query
+from .relevance import TermIndex
+from .schema import Passage
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Band:
+    """A line of a passage that states a range of experience and/or pay."""
+
+    passage_id: str
+    start: int  # offsets of the line within the passage text
+    end: int
+    years: tuple[float, float] | None
+    money: tuple[float, float] | None
+
+    def covers(self, query: Query) -> bool:
+        hit = False
+        if query.years is not None and self.years:
+            hit = self.years[0] <= query.years <= self.years[1]
+        for fig in query.money:
+            if self.money:
+                hit = hit or self.money[0] <= fig.low <= self.money[1]
+        return hit
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float  # fused score
+    dense: float | None  # cosine similarity, when the dense search returned it
+    lexical: float | None  # BM25 score, when the lexical search returned it
+    band: bool = False  # holds a band covering the years or amount asked about
+
+
+class Retriever:
+    """Ranks the live passages for a query; built from the store's passages, refreshed on change."""
+
+    def __init__(self, store, embedder, passages: list[Passage]):
+        self.store = store
+        self.embedder = embedder
+        self.passages = {p.id: p for p in passages}
+        self.bands = [band for p in passages for band in find_bands(p)]
+        self.terms = TermIndex([embed_text(p) for p in passages])
+        self.bm25 = _bm25(passages)
+
+    def visible(self, scope: str | None) -> list[Passage]:
+        """The passages a question in `scope` can see, in document order."""
+        return [p for p in self.passages.values() if p.scope in ("", scope or "")]
+
+    def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None) -> list[Hit]:
+        """The top-k passages visible in `scope` (shared ones plus that scope's), best first."""
+        if not self.passages:
+            return []
+        depth = max(4 * k, 20)
+        visible = lambda pid: pid in self.passages and self.passages[pid].scope in ("", scope or "")  # noqa: E731
+        embedding = embedding if embedding is not None else self.embedder.embed_query(query.text)
+        dense = [(pid, s) for pid, s in self.store.query(embedding, depth) if visible(pid)]
+        lexical = [(pid, s) for pid, s in self._lexical(query, depth) if visible(pid)]
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (pid, _) in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        banded = {b.passage_id for b in self.bands if b.covers(query) and visible(b.passage_id)}
+        for rank, pid in enumerate(sorted(banded, key=lambda p: -fused.get(p, 0.0))):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+        dense_of, lexical_of = dict(dense), dict(lexical)
+        ranked = sorted(fused, key=lambda pid: -fused[pid])[:k]
+        return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded) for pid in ranked]
+
+    def _lexical(self, query: Query, depth: int) -> list[tuple[str, float]]:
+        if self.bm25 is None:
+            return []
+        from llama_index.core.schema import QueryBundle
+
+        self.bm25.similarity_top_k = min(depth, len(self.passages))
+        return [(n.node.node_id, float(n.score)) for n in self.bm25.retrieve(QueryBundle(query.expanded)) if n.score > 0]
+
+
+def find_bands(passage: Passage) -> list[Band]:
+    """Lines of `passage` stating a years range and/or a money range.
+
+    >>> p = Passage("x", "- Junior (0-2 years): ₹8,00,000 – ₹12,00,000 per annum", "g.txt")
+    >>> [(b.years, b.money) for b in find_bands(p)]
+    [((0.0, 2.0), (800000.0, 1200000.0))]
+    """
+    bands = []
+    for start, end in _lines(passage.text):
+        years = money = None
+        for fig in extract_figures(passage.text[start:end]):
+            high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
+            if fig.kind == "years" and years is None:
+                years = (fig.low, high)
+            elif fig.kind == "money" and money is None and fig.high > fig.low:
+                money = (fig.low, high)
+        if years or money:
+            bands.append(Band(passage.id, start, end, years, money))
+    return bands
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """List lines, or sentences of running text."""
+    if "\n" in text:
+        spans, pos = [], 0
+        for line in text.split("\n"):
+            spans.append((pos, pos + len(line)))
+            pos += len(line) + 1
+        return spans
+    return sentence_spans(text)
+
+
+def _bm25(passages: list[Passage]):
+    if not passages:
+        return None
+    import logging
+
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)  # its k > corpus notice is not ours
+    nodes = [TextNode(id_=p.id, text=_searchable(p)) for p in passages]
+    return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(20, len(nodes)), token_pattern=r"(?u)\b\w+\b|c\+\+")
+
+
+def _searchable(p: Passage) -> str:
+    # Figures read both ways, so "15 lakh" and "15 LPA" find "₹15,00,000".
+    readings = [f"{v / 1e5:g} lakh lpa" for fig in extract_figures(p.text) if fig.kind == "money" for v in {fig.low, fig.high} if v < 1e12]
+    return " ".join([embed_text(p), *readings]) if readings else embed_text(p)
