@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .chunking import name_like, sentence_spans
 from .figures import extract_figures, lpa_reading
-from .lexicon import SLOTS
+from .lexicon import SLOTS, SYNONYMS
 from .query import Query, content_terms, tokens
 from .relevance import TermIndex, stem
 from .retrieval import Hit, find_bands
@@ -47,7 +47,11 @@ def extractive_answer(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[
     best = max(u.score for u in units)
     chosen = [u for u in units if u.score >= KEEP_RATIO * best and u.hit_rank < 3]
     chosen = sorted(chosen, key=lambda u: -u.score)[:MAX_UNITS]
-    chosen.sort(key=lambda u: (u.hit_rank, u.start))
+    # Passages in order of their best line, lines in reading order: [1] is the passage that answers best.
+    best_of = {}
+    for u in chosen:
+        best_of[u.hit.passage.id] = max(best_of.get(u.hit.passage.id, 0.0), u.score)
+    chosen.sort(key=lambda u: (-best_of[u.hit.passage.id], u.start))
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     lines = []
@@ -95,11 +99,15 @@ def topics_of(passages) -> list[str]:
 
 
 def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> list[_Unit]:
-    question_stems = {}
-    for t in content_terms(query.expanded):
-        s = terms.known(t) or stem(t)
-        question_stems[s] = terms.weight(s)
-    total = sum(question_stems.values()) or 1.0
+    # Each question term counts once, matched by its own stem, a synonym's or its corrected spelling.
+    question_terms = []
+    for t in dict.fromkeys(content_terms(query.text)):
+        alternatives = {stem(t)} | {stem(w) for w in SYNONYMS.get(t, "").split()}
+        known = terms.known(t)
+        if known:
+            alternatives.add(known)
+        question_terms.append((alternatives, terms.weight(known or stem(t))))
+    total = sum(w for _, w in question_terms) or 1.0
     salary = bool(_SALARY_INTENT.search(query.text)) or bool(query.money)
     slot_words = {w for words in SLOTS.values() for w in words}
     asked_slots = {stem(w) for w in tokens(query.text) if w in slot_words}
@@ -109,10 +117,10 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> list[_Unit]
         heading_stems = {stem(t) for t in tokens(passage.section + " " + passage.title)}
         bands = {(b.start, b.end) for b in find_bands(passage) if b.covers(query)}
         prior = 0.35 / (1 + rank) + (0.25 * hit.dense if hit.dense else 0.0)
-        for start, end in _units(passage.text):
+        for start, end in _units(passage.text, passage.heading):
             unit_stems = {stem(t) for t in tokens(passage.text[start:end])}
-            lexical = sum(w for s, w in question_stems.items() if s in unit_stems)
-            lexical += 0.5 * sum(w for s, w in question_stems.items() if s in heading_stems and s not in unit_stems)
+            lexical = sum(w for alts, w in question_terms if alts & unit_stems)
+            lexical += 0.5 * sum(w for alts, w in question_terms if alts & heading_stems and not alts & unit_stems)
             score = lexical / total + prior
             if (start, end) in bands:
                 score += 0.6
@@ -124,12 +132,12 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> list[_Unit]
     return units
 
 
-def _units(text: str) -> list[tuple[int, int]]:
-    """List lines and sentences of a passage, as (start, end) offsets."""
+def _units(text: str, heading: str = "") -> list[tuple[int, int]]:
+    """List lines and sentences of a passage, as (start, end) offsets; its heading line is not one."""
     spans = []
     pos = 0
     for line in text.split("\n"):
-        if line.strip():
+        if line.strip() and line.strip().lstrip("#").strip() != heading:
             if _LIST_MARK.match(line):
                 spans.append((pos, pos + len(line.rstrip())))
             else:
@@ -157,4 +165,4 @@ def _render(unit: _Unit, number: int) -> str:
 
 
 def _first_start(unit: _Unit) -> int:
-    return _units(unit.hit.passage.text)[0][0]
+    return _units(unit.hit.passage.text, unit.hit.passage.heading)[0][0]

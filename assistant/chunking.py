@@ -30,6 +30,7 @@ class _Block:
     start: int
     end: int
     section: str
+    heading_start: int | None = None  # the first block of a section starts at its heading line
 
 
 def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
@@ -56,6 +57,7 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
         else:
             spans.extend((s, e, block.section) for s, e in _pack(text, block.start, block.end, max_chars))
             i += 1
+    spans = [_with_heading(text, span, blocks, max_chars) for span in spans]
     return [
         Passage(
             id=f"{doc.hash[:16]}-{n:05d}",
@@ -70,6 +72,16 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
         )
         for n, (s, e, section) in enumerate(spans)
     ]
+
+
+def _with_heading(text: str, span: tuple[int, int, str], blocks: list[_Block], max_chars: int) -> tuple[int, int, str]:
+    """Start the first passage of a section at its heading line, so the passage names its subject."""
+    start, end, section = span
+    for block in blocks:
+        if block.heading_start is not None and _trim(text, block.start, block.end)[0] == start:
+            if end - block.heading_start <= max_chars:
+                return block.heading_start, end, section
+    return span
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -151,6 +163,7 @@ def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block
     title = text[title_head.start : title_head.end].strip() if title_head else ""
     stack: list[tuple[int, str]] = []
     blocks: list[_Block] = []
+    pending_heading: int | None = None
     h = 0
     for s, e in lines:
         while h < len(heads) and heads[h].end <= s:
@@ -159,6 +172,7 @@ def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block
             head = heads[h]
             if head is not title_head:
                 stack = [x for x in stack if x[0] < head.level] + [(head.level, text[head.start : head.end].strip())]
+                pending_heading = s
             continue
         line = text[s:e]
         if not line.strip():
@@ -172,7 +186,8 @@ def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block
         elif kind == "para" and prev and prev.kind == "item" and prev.section == section and line[:1] in " \t":
             prev.end = e  # an indented continuation of a list item
         else:
-            blocks.append(_Block(kind, s, e, section))
+            blocks.append(_Block(kind, s, e, section, pending_heading))
+            pending_heading = None
     return title, [b for b in blocks if b.kind != "blank"]
 
 

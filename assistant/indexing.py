@@ -23,7 +23,7 @@ from .errors import IndexBusyError
 from .schema import IngestReport, Passage
 from .store import PassageStore, read_manifest, write_manifest
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2  # bump when passages or what gets embedded change: old indexes then rebuild
 Progress = Callable[[int, int, str], None]  # (files done, files in all, file name)
 
 
@@ -169,9 +169,15 @@ class Indexer:
 
 
 def embed_text(passage: Passage) -> str:
-    """What gets embedded: the passage with its title and breadcrumb, so headings count."""
-    context = " > ".join(x for x in (passage.title, passage.section) if x)
-    return f"{context}\n{passage.text}" if context else passage.text
+    """What gets embedded: the passage under its breadcrumb, so headings count.
+
+    The document title is left out: shared by every passage of a document, it only pulls their
+    vectors together and flattens the ranking (lexical search still sees it).
+    """
+    parents = passage.section.rsplit(" > ", 1)[0] if " > " in passage.section else ""
+    if passage.heading and passage.text.lstrip("# ").startswith(passage.heading):
+        return f"{parents}\n{passage.text}" if parents else passage.text  # the heading is already in the text
+    return f"{passage.section}\n{passage.text}" if passage.section else passage.text
 
 
 def _key(scope: str, source: str) -> str:

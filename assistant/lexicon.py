@@ -29,7 +29,19 @@ SYNONYMS: dict[str, str] = {
     "noticed": "stand out", "shortlisted": "stand out", "resume": "stand out projects", "portfolio": "projects",
     "deployment": "deploy", "serve": "serving", "production": "deploy", "vectordb": "vector databases",
     "premium": "premium", "backend": "backend developers", "percent": "%", "percentage": "%",
-    "trend": "focus shifted", "trends": "focus shifted", "demand": "demanded requested",
+    "trend": "focus shifted", "trends": "focus shifted", "trending": "focus shifted", "demand": "demanded requested",
+    "lakh": "salary", "lakhs": "salary", "lac": "salary", "lacs": "salary", "rupees": "salary", "rs": "salary",
+    "inr": "salary", "crore": "salary", "cr": "salary", "band": "salary", "bands": "salary", "kamata": "salary",
+    "kamati": "salary", "kamate": "salary", "paisa": "salary", "hike": "hike",
+    "dev": "developers", "devs": "developers", "developer": "developers", "programmer": "developers",
+    "db": "databases", "dbs": "databases", "database": "databases", "tool": "skills", "tooling": "skills",
+    "maths": "mathematical", "math": "mathematical", "mathematics": "mathematical", "statistics": "mathematical",
+    "dataset": "data", "datasets": "data", "theory": "theoretical", "practical": "real-world engineering",
+    "hands": "hands-on", "research": "r&d experimental", "grads": "junior", "zero": "junior", "ladder": "career paths",
+    "growth": "career paths", "stability": "job security", "secure": "security", "profile": "stand out",
+    "naukri": "jobs", "shahar": "city", "kahan": "where", "remotely": "remote", "startup": "startups",
+    "unicorn": "unicorns", "services": "platform cloud", "service": "platform cloud", "paying": "salary",
+    "best": "leader highest", "leading": "leader", "biggest": "leader highest", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
 }
 
 # Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
@@ -72,5 +84,21 @@ STOPWORDS: set[str] = set(
     ml machine learning engineer engineers engineering job jobs role roles india indian career careers work working
     field guide document documents expect expected important popular common required requires require ask asked
     currently current nowadays today average range ranges level levels year years experience exp yrs yr kind type
-    types person people someone guy guys""".split()
+    types person people someone guy guys saal
+    apart besides beyond names name named take takes taking apply applying applied available availability care cares
+    compare compared comparison difference differ vs versus enough finished finish folks normal idea realistic
+    mention mentioned mentions necessary needed essential pick choose choosing prefer preferred proper start starting
+    started show shows showing worth matter matters become becoming deal moved move still actually exactly generally
+    mostly sort stuff lot lots high higher highest low lower lowest less least bigger small smaller large larger nice
+    fine able possible expecting wanted wish love help helps helpful useful use used using bad worse worst hard easy
+    easier difficult tough wrong true false real major key mandatory find finding knowing known study studying seem
+    seems try trying tried keep put says said tell answer explain describe list whether either neither both each
+    every same different various several few own else too quite rather pretty even ever never always often
+    sometimes maybe perhaps probably already yet soon recent recently latest old last first second third two three
+    four five typical generally basically honestly straight quick quickly brief briefly overall general specific
+    particular certain enough okay consider considered considering worthwhile matter clear clearly plus minus
+    percentage percent nature long short far wide deep fast slow
+    kaisa kaise kis kisko kab kyun kyu zaruri zaroori chahiye sakta sakte sakti karna karne karo hona hoga hogi wala
+    wale acha accha achha theek thik log logon unko inko apna apni mera meri tum aap hum yeh ye woh wo kuch sab
+    bahut zyada jyada par pe tak toh""".split()
 )

@@ -112,7 +112,10 @@ def is_follow_up(question: str) -> bool:
         return True
     if len(terms) <= 1 and len(words) <= 4:
         return True
-    return bool(_PRONOUNS & set(words)) and len(terms) <= 2
+    pronouns = _PRONOUNS & set(words)
+    if pronouns <= {"they", "them", "their"} and len(terms) >= 2:
+        return False  # "which languages do they ask for?": "they" are employers, the topic is its own
+    return bool(pronouns) and len(terms) <= 2
 
 
 def _find_slot(text: str, words: set[str]) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .chunking import sentence_spans
 from .figures import extract_figures
 from .indexing import embed_text
-from .query import Query
+from .query import Query, content_terms
 from .relevance import TermIndex
 from .schema import Passage
 
@@ -58,7 +58,7 @@ class Retriever:
         self.embedder = embedder
         self.passages = {p.id: p for p in passages}
         self.bands = [band for p in passages for band in find_bands(p)]
-        self.terms = TermIndex([embed_text(p) for p in passages])
+        self.terms = TermIndex([f"{p.title}\n{embed_text(p)}" for p in passages])
         self.bm25 = _bm25(passages)
 
     def visible(self, scope: str | None) -> list[Passage]:
@@ -91,7 +91,9 @@ class Retriever:
         from llama_index.core.schema import QueryBundle
 
         self.bm25.similarity_top_k = min(depth, len(self.passages))
-        return [(n.node.node_id, float(n.score)) for n in self.bm25.retrieve(QueryBundle(query.expanded)) if n.score > 0]
+        fixes = [self.terms.spelling(t) for t in content_terms(query.text)]
+        text = " ".join([query.expanded, *filter(None, fixes)])
+        return [(n.node.node_id, float(n.score)) for n in self.bm25.retrieve(QueryBundle(text)) if n.score > 0]
 
 
 def find_bands(passage: Passage) -> list[Band]:
@@ -142,4 +144,4 @@ def _bm25(passages: list[Passage]):
 def _searchable(p: Passage) -> str:
     # Figures read both ways, so "15 lakh" and "15 LPA" find "₹15,00,000".
     readings = [f"{v / 1e5:g} lakh lpa" for fig in extract_figures(p.text) if fig.kind == "money" for v in {fig.low, fig.high} if v < 1e12]
-    return " ".join([embed_text(p), *readings]) if readings else embed_text(p)
+    return " ".join([p.title, embed_text(p), *readings])

@@ -32,7 +32,8 @@ def test_short_list_stays_whole_long_list_splits_per_item():
     assert "Mid-Level" in salary.text and "Senior/Lead" in salary.text  # the short list is one passage
     skills = [p for p in chunk_document(read_document(GUIDE)) if p.section == "Top Skills Demanded by Employers"]
     assert len(skills) == 5
-    assert skills[0].text.startswith("Our analysis") and "- Programming:" in skills[0].text  # lead-in joins the first item
+    assert skills[0].text.startswith("Top Skills Demanded by Employers\nOur analysis")  # the heading opens its section
+    assert "- Programming:" in skills[0].text  # the lead-in joins the first item
     assert skills[2].text.startswith("- MLOps:")
 
 
@@ -46,7 +47,7 @@ def test_markdown_headings_from_markup(tmp_path):
     path = tmp_path / "notes.md"
     path.write_text("# Notes\n\n## Pay\n\nJuniors earn **8 LPA**.\n\n### Pune\n\nPune pays less.\n", encoding="utf-8")
     passages = chunk_document(read_document(path))
-    assert [(p.section, p.text) for p in passages] == [("Pay", "Juniors earn **8 LPA**."), ("Pay > Pune", "Pune pays less.")]
+    assert [(p.section, p.text) for p in passages] == [("Pay", "## Pay\n\nJuniors earn **8 LPA**."), ("Pay > Pune", "### Pune\n\nPune pays less.")]
 
 
 def test_long_paragraph_is_packed_into_sentences_under_the_limit():
@@ -55,7 +56,8 @@ def test_long_paragraph_is_packed_into_sentences_under_the_limit():
     passages = chunk_document(doc, max_chars=200)
     assert len(passages) > 5
     assert all(len(p.text) <= 200 and p.text.endswith(".") for p in passages)
-    assert "".join(p.text for p in passages).replace(" ", "") == " ".join(sentences).replace(" ", "")
+    assert passages[0].text.startswith("Section\n")  # the heading opens its section's first passage
+    assert "".join(p.text for p in passages).replace(" ", "") == ("Section\n" + " ".join(sentences)).replace(" ", "")
 
 
 def test_sentence_spans_keep_abbreviations_and_decimals():
