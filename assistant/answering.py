@@ -21,6 +21,7 @@ from .retrieval import Hit, find_bands
 from .schema import Answer, Citation
 
 MAX_UNITS = 4
+MAX_OVERVIEW = 6
 KEEP_RATIO = 0.72  # a line joins the answer when it scores this close to the best one
 _SALARY_INTENT = re.compile(r"\b(salar|pay|paid|earn|make|ctc|lpa|lakh|package|compensat|income|kitn|how much|range|band)", re.I)
 _LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
@@ -33,25 +34,79 @@ class _Unit:
     start: int  # within the passage text
     end: int
     score: float
+    matched: frozenset = frozenset()  # indexes of question terms this line holds in their own words
+    in_heading: float = 0.0  # share of the question's weight found in the passage's headings
 
     @property
     def text(self) -> str:
         return self.hit.passage.text[self.start : self.end]
 
 
-def extractive_answer(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[str, list[Citation]]:
-    """Answer text with [n] markers and its citations, built only from passage text."""
-    units = _score_units(query, hits, terms)
+def extractive_answer(query: Query, hits: list[Hit], terms: TermIndex, section_passages=None) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers and its citations, built only from passage text.
+
+    `section_passages(section)` lists every visible passage of a section, so a question about a
+    whole section ("What skills do employers want?") can list all of its items.
+    """
+    units, weights = _score_units(query, hits, terms)
     if not units:
         return "", []
-    best = max(u.score for u in units)
-    chosen = [u for u in units if u.score >= KEEP_RATIO * best and u.hit_rank < 3]
-    chosen = sorted(chosen, key=lambda u: -u.score)[:MAX_UNITS]
+    overview = _overview(units, hits, query, terms, section_passages)
+    if overview:  # a whole section, in the order the document gives it
+        return _compose(overview)
+    chosen = _select(units, weights)
     # Passages in order of their best line, lines in reading order: [1] is the passage that answers best.
-    best_of = {}
+    best_of: dict[str, float] = {}
     for u in chosen:
         best_of[u.hit.passage.id] = max(best_of.get(u.hit.passage.id, 0.0), u.score)
     chosen.sort(key=lambda u: (-best_of[u.hit.passage.id], u.start))
+    return _compose(chosen)
+
+
+def _select(units: list[_Unit], weights: list[float]) -> list[_Unit]:
+    """The best line, near-ties of it, and lines that add a part of the question not yet answered."""
+    ranked = sorted(units, key=lambda u: -u.score)
+    best = ranked[0]
+    chosen, covered = [best], set(best.matched)
+    total = sum(weights) or 1.0
+    for u in ranked[1:]:
+        if len(chosen) >= MAX_UNITS or u.hit_rank >= 4:
+            continue
+        near_tie = u.score >= KEEP_RATIO * best.score and u.hit_rank < 3
+        gain = sum(weights[i] for i in u.matched - covered)
+        if near_tie or (gain >= 0.2 * total and u.score >= 0.45 * best.score):
+            chosen.append(u)
+            covered |= u.matched
+    return chosen
+
+
+def _overview(units, hits, query, terms, section_passages) -> list[_Unit] | None:
+    """Every item of a section when the question is about the section as a whole, else None."""
+    best = max(units, key=lambda u: u.score)
+    heading = set(tokens(best.hit.passage.heading))
+    names_heading = len(heading) >= 2 and heading <= set(tokens(query.text))  # "where are the ML jobs?"
+    if not best.hit.passage.section or (best.in_heading < 0.6 and not names_heading):
+        return None
+    section = best.hit.passage.section
+    extra = [Hit(p, 0.0, None, None) for p in (section_passages(section) if section_passages else [])]
+    known = {h.passage.id for h in hits}
+    pool = hits + [h for h in extra if h.passage.id not in known]
+    scored = _score_units(query, pool, terms)[0]
+    items = [u for u in scored if u.hit.passage.section == section and _LIST_MARK.match(u.text)]
+    if len(items) < 3:  # no list: the section's lead-in and the opening line of each sub-section
+        firsts: dict[str, _Unit] = {}
+        for u in sorted(scored, key=lambda u: (u.hit.passage.start, u.start)):
+            if u.hit.passage.section.startswith(section + " > "):
+                firsts.setdefault(u.hit.passage.section, u)
+        if len(firsts) < 2:
+            return None
+        lead = [u for u in scored if u.hit.passage.section == section and u.text.rstrip().endswith(":")][:1]
+        items = lead + list(firsts.values())
+    items.sort(key=lambda u: (u.hit.passage.start, u.start))
+    return items[:MAX_OVERVIEW]
+
+
+def _compose(chosen: list[_Unit]) -> tuple[str, list[Citation]]:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     lines = []
@@ -68,15 +123,19 @@ def extractive_answer(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[
             )
         citations[numbers[passage.id] - 1].quotes.append(unit.text.strip())
         lines.append(_render(unit, numbers[passage.id]))
+    if lines and chosen[0].text.rstrip().endswith(":") and len(lines) > 1:  # a lead-in, then its items
+        return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:]), citations
     as_list = sum(1 for u in chosen if _LIST_MARK.match(u.text)) >= 2
     return ("\n".join(f"- {line}" for line in lines) if as_list else " ".join(lines)), citations
 
 
 def refusal(query: Query, topics: list[str], missing: list[str]) -> str:
     """The answer when the documents don't cover the question: say so, and what they do cover."""
+    covered = f" What they do cover: {'; '.join(topics[:8])}." if topics else ""
+    if not content_terms(query.text):  # "hi", "what is this about?": no topic to refuse
+        return f"I answer questions from the documents, citing the passage each answer comes from.{covered}"
     names = [_as_written(query.question + " " + query.text, word) for word in missing[:3]]
     about = f" They say nothing about {_join(names)}." if names else ""
-    covered = f" What they do cover: {'; '.join(topics[:8])}." if topics else ""
     return f"The documents don't cover this question, so I can't answer it from them.{about}{covered}"
 
 
@@ -98,19 +157,23 @@ def topics_of(passages) -> list[str]:
     return list(seen)
 
 
-def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> list[_Unit]:
-    # Each question term counts once, matched by its own stem, a synonym's or its corrected spelling.
+def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[list[_Unit], list[float]]:
+    """Every line of the hits, scored: question terms it holds (by rarity), bands, salary figures, rank."""
+    # Each question term counts once, matched by its own stem, a synonym's or its corrected spelling;
+    # words carried over from an earlier question count less than the user's own.
+    own = set(content_terms(query.focus or query.text))
     question_terms = []
     for t in dict.fromkeys(content_terms(query.text)):
-        alternatives = {stem(t)} | {stem(w) for w in SYNONYMS.get(t, "").split()}
         known = terms.known(t)
-        if known:
-            alternatives.add(known)
-        question_terms.append((alternatives, terms.weight(known or stem(t))))
-    total = sum(w for _, w in question_terms) or 1.0
-    salary = bool(_SALARY_INTENT.search(query.text)) or bool(query.money)
+        direct = {stem(t), known} - {None}
+        alternatives = direct | {stem(w) for w in SYNONYMS.get(t, "").split()}
+        question_terms.append((alternatives, direct, terms.weight(known or stem(t)) * (1.0 if t in own else 0.4)))
+    weights = [w for _, _, w in question_terms]
+    total = sum(weights) or 1.0
+    focus = query.focus or query.text
+    salary = bool(_SALARY_INTENT.search(focus)) or bool(query.money)
     slot_words = {w for words in SLOTS.values() for w in words}
-    asked_slots = {stem(w) for w in tokens(query.text) if w in slot_words}
+    asked_slots = {stem(w) for w in tokens(focus) if w in slot_words}
     units = []
     for rank, hit in enumerate(hits):
         passage = hit.passage
@@ -119,17 +182,19 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> list[_Unit]
         prior = 0.35 / (1 + rank) + (0.25 * hit.dense if hit.dense else 0.0)
         for start, end in _units(passage.text, passage.heading):
             unit_stems = {stem(t) for t in tokens(passage.text[start:end])}
-            lexical = sum(w for alts, w in question_terms if alts & unit_stems)
-            lexical += 0.5 * sum(w for alts, w in question_terms if alts & heading_stems and not alts & unit_stems)
-            score = lexical / total + prior
+            matched = [i for i, (alts, _, _) in enumerate(question_terms) if alts & unit_stems]
+            direct = frozenset(i for i, (_, d, _) in enumerate(question_terms) if d & unit_stems)
+            heading_only = sum(w for alts, _, w in question_terms if alts & heading_stems and not alts & unit_stems)
+            in_heading = sum(w for alts, _, w in question_terms if alts & heading_stems)
+            score = (sum(weights[i] for i in matched) + 0.5 * heading_only) / total + prior
             if (start, end) in bands:
                 score += 0.6
             if salary and any(f.kind == "money" for f in extract_figures(passage.text[start:end])):
                 score += 0.3
             if asked_slots and asked_slots & unit_stems:
                 score += 0.3
-            units.append(_Unit(rank, hit, start, end, score))
-    return units
+            units.append(_Unit(rank, hit, start, end, score, direct, in_heading / total))
+    return units, weights
 
 
 def _units(text: str, heading: str = "") -> list[tuple[int, int]]:
@@ -159,7 +224,7 @@ def _render(unit: _Unit, number: int) -> str:
     heading = unit.hit.passage.heading
     if heading and name_like(heading) and not set(tokens(heading)) & set(tokens(text)) and unit.start == _first_start(unit):
         text = f"{heading}: {text}"  # "Bangalore: The undisputed leader..." names what the passage is about
-    if text[-1] in ".!?":
+    if text[-1] in ".!?:":
         return f"{text[:-1]} [{number}]{text[-1]}"
     return f"{text} [{number}]"
 

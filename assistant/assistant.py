@@ -8,6 +8,7 @@ The index is brought in step with the corpus folder on first use. Documents adde
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
@@ -18,6 +19,7 @@ from .config import Settings, load_settings
 from .errors import CorpusError, IndexBusyError, QuestionError
 from .schema import Answer, IngestReport
 
+log = logging.getLogger("assistant")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -62,7 +64,11 @@ class Assistant:
             report = IngestReport(rebuilt=indexer.open(rebuild=rebuild))
             if not corpus.is_dir():
                 raise CorpusError(f"The corpus folder {corpus} does not exist: create it and put .txt, .md, .html, .pdf or .docx files in it.")
+            if report.rebuilt:
+                log.warning("Rebuilding the index in %s: %s.", self.settings.index_dir, report.rebuilt)
             indexer.sync_folder(corpus, "", progress, report)
+            for name, why in report.skipped:
+                log.warning("Skipped %s: %s", name, why)
             self.last_report = report
             self._refresh()
         return report
@@ -145,17 +151,28 @@ class Assistant:
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)
-        query, hits, retriever = self._search(text, history, scope)
+        llm = self._load_llm()
+        query, hits, retriever = self._search(text, history, scope, llm)
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         decision = decide(query, hits, retriever.terms, top_dense)
         topics = topics_of(retriever.visible(scope))
-        body, citations = extractive_answer(query, hits, retriever.terms) if decision.answerable else ("", [])
-        if not body:
+        section_passages = lambda section: [  # noqa: E731
+            p for p in retriever.visible(scope) if p.section == section or p.section.startswith(section + " > ")
+        ]
+        body, citations = extractive_answer(query, hits, retriever.terms, section_passages) if decision.answerable else ("", [])
+        if not body:  # refused on retrieval evidence alone: no LLM gets a chance to invent an answer
             answer = Answer(refusal(query, topics, decision.missing), [], False, query.text, text, topics=topics)
         else:
             answer = Answer(body, citations, True, query.text, text, topics=topics)
-        yield from _pieces(answer.text)
-        yield answer
+        if llm is None or not answer.answered:
+            yield from _pieces(answer.text)
+            yield answer
+            return
+        from .generation import generate_answer
+
+        # The extractive answer is the fallback: any LLM fault or unsupported claim ends there.
+        passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in hits]
+        yield from generate_answer(llm, text, passages, answer, history=_clean_history(history), timeout=self.settings.llm_timeout)
 
     def retrieve(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> list:
         """The ranked passages (retrieval.Hit) the answer to `question` is drawn from."""
@@ -163,12 +180,20 @@ class Assistant:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _search(self, text: str, history, scope):
-        from .query import build_query
+    def _search(self, text: str, history, scope, llm=None):
+        from .query import build_query, is_follow_up
 
         self._ensure_ready()
         retriever = self._retriever
-        query = build_query(text, _clean_history(history))
+        history = _clean_history(history)
+        query = build_query(text, history)
+        if llm is not None and history and is_follow_up(text):
+            from .generation import condense_question
+
+            condensed = condense_question(llm, text, history, timeout=self.settings.llm_timeout)
+            if condensed:  # else keep the rewrite made without an LLM
+                query = build_query(condensed)
+                query.question = text
         embedding = self._embedder.embed_query(query.text)
         return query, retriever.search(query, self.settings.top_k, scope, embedding), retriever
 
@@ -202,6 +227,14 @@ class Assistant:
             store = PassageStore(s.index_dir, s.collection, s.chroma_url, s.chroma_token)
             self._indexer = Indexer(store, self._embedder, s.max_passage_chars)
         return self._indexer
+
+    def _load_llm(self):
+        """The configured LLM backend, loaded once; None for the extractive answerer."""
+        if self._llm is None and self.backend_name != "extractive":
+            from .llms import load_llm
+
+            self._llm = load_llm(self.settings.llm, timeout=self.settings.llm_timeout, base_url=self.settings.llm_base_url)
+        return self._llm
 
     def _refresh(self):
         from .retrieval import Retriever

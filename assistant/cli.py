@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     try:
         return _run(args)
     except (AssistantError, ValueError, OSError) as exc:
@@ -115,8 +118,4 @@ def _with_progress(run):
 
 
 def _print_report(report):
-    if report.rebuilt:
-        print(f"Rebuilt the index: {report.rebuilt}")
-    print(report.summary())
-    for name, why in report.skipped:
-        print(f"skipped {name}: {why}", file=sys.stderr)
+    print(report.summary())  # rebuilds and skipped files were already logged as warnings

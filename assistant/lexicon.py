@@ -41,7 +41,25 @@ SYNONYMS: dict[str, str] = {
     "growth": "career paths", "stability": "job security", "secure": "security", "profile": "stand out",
     "naukri": "jobs", "shahar": "city", "kahan": "where", "remotely": "remote", "startup": "startups",
     "unicorn": "unicorns", "services": "platform cloud", "service": "platform cloud", "paying": "salary",
-    "best": "leader highest", "leading": "leader", "biggest": "leader highest", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
+    "best": "leader highest", "leading": "leader", "biggest": "leader highest",
+    "remuneration": "salary compensation", "payout": "salary", "payscale": "salary",
+    "take-home": "salary", "earned": "salary", "offered": "salary", "offer": "salary", "offers": "salary",
+    "seasoned": "senior", "veteran": "senior", "veterans": "senior", "rookie": "junior", "rookies": "junior",
+    "newcomer": "junior", "newcomers": "junior", "starting": "junior", "early": "junior", "associate": "junior",
+    "mnc": "global corporations", "mncs": "global corporations", "multinational": "global corporations",
+    "multinationals": "global corporations", "corporates": "corporations", "enterprises": "enterprise",
+    "bank": "banks", "banking": "banks", "pharma": "novartis", "stable": "job security", "job-security": "job security",
+    "poona": "pune", "bengalore": "bangalore", "bangaluru": "bangalore", "hyderbad": "hyderabad",
+    "differentiate": "stand out", "edge": "stand out", "competitive": "stand out", "hired": "land hiring",
+    "hire-able": "land hiring", "employable": "land hiring", "projects": "projects", "project": "projects",
+    "api": "api fastapi", "apis": "api fastapi", "containers": "docker", "container": "docker",
+    "containerize": "docker", "orchestration": "kubernetes", "productionize": "deploy", "inference": "serving",
+    "tensorflow": "tensorflow", "keras": "tensorflow", "torch": "pytorch", "llama": "llama", "finetuned": "fine-tuning",
+    "tuning": "fine-tuning", "vector": "vector databases", "embeddings": "vector databases",
+    "certificates": "courses", "bootcamp": "courses", "bootcamps": "courses", "course": "courses",
+    "market": "market", "competition": "saturated candidates", "crowded": "saturated", "oversupply": "saturated",
+    "theoretical": "theoretical", "academic": "theoretical", "hands-on": "hands-on real-world",
+    "2026": "2026", "focus": "focus", "priorities": "focus", "shift": "shifted", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
 }
 
 # Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
@@ -97,6 +115,7 @@ STOPWORDS: set[str] = set(
     sometimes maybe perhaps probably already yet soon recent recently latest old last first second third two three
     four five typical generally basically honestly straight quick quickly brief briefly overall general specific
     particular certain enough okay consider considered considering worthwhile matter clear clearly plus minus
+    hi hello hey hii namaste thanks thank bye goodbye please welcome cheers
     percentage percent nature long short far wide deep fast slow
     kaisa kaise kis kisko kab kyun kyu zaruri zaroori chahiye sakta sakte sakti karna karne karo hona hoga hogi wala
     wale acha accha achha theek thik log logon unko inko apna apni mera meri tum aap hum yeh ye woh wo kuch sab

@@ -30,6 +30,7 @@ class Query:
     text: str  # the retrieval query actually used, shown to the user
     question: str  # what the user typed (cleaned)
     rewritten: bool = False
+    focus: str = ""  # the part that is the user's own when earlier context was appended, else the text
     years: float | None = None
     money: list[Figure] = field(default_factory=list)
 
@@ -65,10 +66,12 @@ def build_query(question: str, history: list[dict] | None = None) -> Query:
         if turn.get("role") == "user" and isinstance(turn.get("content"), str) and turn["content"].strip():
             previous = standalone(turn["content"].strip(), previous)
     text = standalone(question, previous)
+    appended = text.endswith(f"({previous.rstrip('?. ')})?") and previous != ""
     return Query(
         text=text,
         question=question,
         rewritten=text != question,
+        focus=question if appended else text,
         years=experience_years(text),
         money=parse_money(text),
     )

@@ -104,8 +104,11 @@ def decide(query: Query, hits, terms: TermIndex, top_dense: float) -> Decision:
     unknown = [t for t, s in pairs if s is None]
     if unknown:
         return Decision(False, 0.0, top_dense, unknown, "uses words no document uses: " + ", ".join(unknown))
-    if not pairs:  # nothing but filler words ("what is it?")
-        ok = any(h.band for h in hits)
+    if not pairs:  # nothing but filler words: covered only when it is a heading's words ("Where are the ML jobs?")
+        asked = set(tokens(query.text))
+        ok = any(h.band for h in hits) or any(
+            len(set(tokens(h.passage.heading))) >= 2 and set(tokens(h.passage.heading)) <= asked for h in hits[:3]
+        )
         return Decision(ok, 1.0 if ok else 0.0, top_dense, [], "no topic words")
     total = sum(terms.weight(s) for _, s in pairs)
     covered = sum(terms.weight(s) for _, s in pairs if s in top_stems)

@@ -158,3 +158,27 @@ def test_default_ask_uses_corpus_and_index_settings(corpus, monkeypatch):
     assert answer.answered and "Milvus" in answer.text
     assert (corpus.parent / "index" / "manifest.json").exists()  # ASSISTANT_INDEX_DIR points into tmp_path
     assert ROOT not in (corpus.parent / "index").parents
+
+
+def test_question_about_a_whole_section_lists_its_items_in_order(guide_bot):
+    answer = guide_bot.ask("What skills do employers want from ML engineers?")
+    positions = [answer.text.find(w) for w in ("Python", "PyTorch", "Kubernetes", "SageMaker", "Pinecone")]
+    assert -1 not in positions and positions == sorted(positions), answer.text
+    assert len(answer.citations) == 5
+
+
+def test_heading_with_sub_sections_gives_lead_in_and_each_sub_section(guide_bot):
+    answer = guide_bot.ask("Where are the ML jobs?")
+    assert answer.answered and "Bangalore" in answer.text and "Hyderabad & Pune" in answer.text, answer.text
+    assert answer.text.splitlines()[0].startswith("While remote roles are plentiful")
+
+
+def test_multi_part_question_answers_each_part(guide_bot):
+    answer = guide_bot.ask("Which frameworks and cloud platforms are in demand?")
+    assert "PyTorch" in answer.text and "SageMaker" in answer.text, answer.text
+
+
+def test_greeting_points_to_the_topics_without_claiming_a_gap(guide_bot):
+    answer = guide_bot.ask("hi")
+    assert not answer.answered and "don't cover" not in answer.text
+    assert "Salary Expectations for ML Engineers" in answer.text
