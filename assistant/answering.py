@@ -82,6 +82,9 @@ def _select(units: list[_Unit], weights: list[float]) -> list[_Unit]:
 
 def _overview(units, hits, query, terms, section_passages) -> list[_Unit] | None:
     """Every item of a section when the question is about the section as a whole, else None."""
+    slot_words = {w for words in SLOTS.values() for w in words}
+    if query.years is not None or query.money or slot_words & set(tokens(query.focus or query.text)):
+        return None  # the question pins one band, level or city: not the section as a whole
     best = max(units, key=lambda u: u.score)
     heading = set(tokens(best.hit.passage.heading))
     names_heading = len(heading) >= 2 and heading <= set(tokens(query.text))  # "where are the ML jobs?"

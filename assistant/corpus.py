@@ -1,20 +1,27 @@
 """Read the files of a corpus folder into documents: extracted text plus known structure.
 
 Supported: .txt, .md, .html/.htm, .pdf (page numbers kept, outline headings used), .docx.
-A file that can't be read is reported with its reason instead of stopping the run.
+A file that can't be read is reported with its reason instead of stopping the run. PDFs are parsed
+in a child process with a time and a memory limit, so a file built to keep the parser busy or to
+exhaust memory costs one child, not the app.
 Leaves out: finding headings in plain text and cutting passages (chunking.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 SUPPORTED = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
+PDF_SECONDS = 120  # wall-clock limit for reading one PDF (pypdf reads a few pages a second at worst)
+PDF_MEMORY_MB = 2048  # address-space limit of the child process that reads it
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
 
@@ -178,10 +185,55 @@ def _read_html(data: bytes):
 
 
 def _read_pdf(data: bytes):
+    """Parse the PDF in a child process limited to PDF_SECONDS and PDF_MEMORY_MB."""
+    seconds, memory = PDF_SECONDS, PDF_MEMORY_MB
+    command = [sys.executable, "-c", "from assistant.corpus import _pdf_child; _pdf_child()", str(seconds), str(memory)]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds)
+    except subprocess.TimeoutExpired:  # run() has killed the child
+        raise ValueError(f"reading the PDF took longer than {seconds} s and was stopped; the file may be malformed") from None
+    try:
+        result = json.loads(done.stdout)
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        if done.returncode < 0:  # killed: over the CPU limit, or by the kernel
+            raise ValueError(f"the PDF reader was stopped (signal {-done.returncode}) before it finished; the file may be malformed")
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise ValueError(f"the PDF reader failed ({tail[0][:200]})")
+    if "error" in result:
+        raise ValueError(result["error"])
+    headings = [Heading(*h) for h in result["headings"]] if result["headings"] is not None else None
+    return result["text"], headings, result["starts"]
+
+
+def _pdf_child():
+    """Child process: read a PDF from stdin under resource limits, print the result as JSON."""
+    import resource
+
+    seconds, memory = int(sys.argv[1]), int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_AS, (memory * 2**20, memory * 2**20))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    data = sys.stdin.buffer.read()
+    try:
+        text, headings, starts = _parse_pdf(data)
+        result = {"text": text, "headings": None if headings is None else [[h.level, h.start, h.end] for h in headings], "starts": starts}
+    except MemoryError:
+        result = {"error": f"reading the PDF needed more than {memory} MB of memory and was stopped"}
+    except ValueError as exc:
+        result = {"error": str(exc)}
+    except Exception as exc:  # parsers raise anything on corrupt input
+        result = {"error": f"could not be parsed as PDF ({type(exc).__name__}: {exc})"}
+    sys.stdout.write(json.dumps(result))
+
+
+def _parse_pdf(data: bytes):
     import io
+    import logging
 
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # warnings about sloppy files would fill stderr
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         raise ValueError("the PDF is encrypted")

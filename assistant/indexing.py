@@ -3,7 +3,10 @@
 Each document version is stored under its own ref. New passages are written first, then the
 manifest switches to them atomically, then the old version's passages are deleted, so a crash at
 any point leaves the previous index answering; leftovers are swept on the next run. A manifest
-whose embedding model, dimension or chunking differs from the current ones rebuilds everything.
+whose embedding model, dimension or chunking differs from the current ones, a store holding fewer
+passages than the manifest lists, or a store that couldn't be opened rebuilds everything. Only the
+holder of the write lock resets or sweeps; a reader opened while another process writes leaves
+the store as it is.
 Leaves out: reading (corpus.py), cutting (chunking.py), ranking (retrieval.py).
 """
 
@@ -21,7 +24,7 @@ from .chunking import chunk_document
 from .corpus import file_hash, list_files, read_document
 from .errors import IndexBusyError
 from .schema import IngestReport, Passage
-from .store import PassageStore, read_manifest, write_manifest
+from .store import PassageStore, hold_lock, holds_lock, read_manifest, write_manifest
 
 CHUNKER_VERSION = 2  # bump when passages or what gets embedded change: old indexes then rebuild
 Progress = Callable[[int, int, str], None]  # (files done, files in all, file name)
@@ -37,7 +40,11 @@ def writer_lock(index_dir: Path):
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise IndexBusyError(f"Another process is updating the index in {index_dir}; try again when it has finished.") from None
-        yield
+        hold_lock(index_dir, True)
+        try:
+            yield
+        finally:
+            hold_lock(index_dir, False)
     finally:
         os.close(fd)
 
@@ -56,14 +63,22 @@ class Indexer:
         """Load the manifest; reset the store when it can't be trusted. Returns why it was reset, or ''."""
         manifest = read_manifest(self.store.index_dir)
         reason = ""
+        expected = sum(d["passages"] for d in manifest["documents"].values()) if manifest else 0
         if rebuild:
             reason = "rebuild requested"
+        elif self.store.recovered:
+            reason = self.store.recovered
         elif manifest is None and self.store.count():
             reason = "the index manifest is missing or unreadable"
         elif manifest is not None and manifest.get("settings") != self.settings:
             old = manifest.get("settings") or {}
             changed = [f"{k} {old.get(k)!r} -> {v!r}" for k, v in self.settings.items() if old.get(k) != v]
             reason = "index settings changed (" + "; ".join(changed) + ")"
+        elif expected > self.store.count():  # a crash never loses live passages: these went missing
+            reason = f"the index holds {self.store.count()} passages but its manifest lists {expected}"
+        if not holds_lock(self.store.index_dir):  # a reader while another process writes: change nothing
+            self.manifest = manifest if manifest is not None and not reason else {"settings": self.settings, "documents": {}, "dirty": False}
+            return ""
         if reason or manifest is None:
             self.store.reset()
             manifest = {"settings": self.settings, "documents": {}, "dirty": False}

@@ -85,7 +85,10 @@ def standalone(question: str, previous: str) -> str:
     fragment = re.sub(r"\s+(then|too|as well)$", "", fragment, flags=re.I)
     if not fragment:
         return previous
+    comparing = re.search(r"\b(than|compare[sd]?|comparison|vs|versus)\b", fragment, re.I)
     for slot, words in SLOTS.items():
+        if comparing:
+            break  # "Is that more than backend developers?" asks about both: keep the earlier subject
         new = _find_slot(fragment, words)
         old = _find_slot(previous, words)
         if new and old and new.lower() != old.lower():
@@ -96,8 +99,9 @@ def standalone(question: str, previous: str) -> str:
             return f"{previous.rstrip('?. ')} in {new}?"
     years = experience_years(fragment)
     level = _find_slot(previous, SLOTS["level"])
-    if years is not None and level:
-        return _replace_word(previous, level, f"{fragment} ({years:g} years)")
+    if years is not None and not comparing:
+        base = re.sub(r"\s{2,}", " ", _replace_word(previous, level, "")).strip() if level else previous
+        return f"{base.rstrip('?. ')} with {years:g} years of experience?"
     city = _find_slot(previous, SLOTS["city"])
     if city and re.search(r"\bthere\b", fragment, re.I):
         return re.sub(r"\bthere\b", f"in {city}", question, count=1, flags=re.I)

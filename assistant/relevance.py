@@ -110,14 +110,19 @@ def decide(query: Query, hits, terms: TermIndex, top_dense: float) -> Decision:
             len(set(tokens(h.passage.heading))) >= 2 and set(tokens(h.passage.heading)) <= asked for h in hits[:3]
         )
         return Decision(ok, 1.0 if ok else 0.0, top_dense, [], "no topic words")
+    in_top = {t: bool(_alternatives(t, s) & top_stems) for t, s in pairs}  # its own word or a synonym
     total = sum(terms.weight(s) for _, s in pairs)
-    covered = sum(terms.weight(s) for _, s in pairs if s in top_stems)
+    covered = sum(terms.weight(s) for t, s in pairs if in_top[t])
     coverage = covered / total
-    missing = [t for t, s in pairs if s not in top_stems]
+    missing = [t for t, _ in pairs if not in_top[t]]
     if any(h.band for h in hits[:1]):
         coverage = max(coverage, MIN_COVERAGE)  # the years or amount asked about lies in a stated band
     ok = coverage >= MIN_COVERAGE
     return Decision(ok, coverage, top_dense, missing, "" if ok else "too little of the question is in the top passages")
+
+
+def _alternatives(term: str, known: str) -> set[str]:
+    return {known, stem(term)} | {stem(w) for w in SYNONYMS.get(term, "").split()}
 
 
 def _abbreviated_entities(text: str) -> list[str]:

@@ -1,6 +1,9 @@
 """The vector store: passages and their embeddings in Chroma, behind add / delete / query.
 
-Embedded (`PersistentClient` under the index folder) or a `chroma run` server. The llama-index
+Embedded (`PersistentClient` under the index folder) or a `chroma run` server. An embedded index
+that can't be opened (a corrupt database) is moved aside to `.corrupt-previous/` and started afresh,
+so the caller rebuilds it from the corpus instead of failing on every start; only the holder of the
+index's write lock does that. The llama-index
 `ChromaVectorStore` does the writes and nearest-neighbour queries; bulk reads go to the
 collection directly. A JSON manifest beside it records which version of each document is live,
 the embedding model and the chunking settings, so a mismatch is caught before vectors mix.
@@ -9,18 +12,40 @@ Leaves out: deciding what to (re)index (indexing.py) and ranking (retrieval.py).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import shutil
 import tempfile
+import threading
 import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from .errors import AssistantError
 from .schema import Passage
 
 MANIFEST = "manifest.json"
+CORRUPT_DIR = ".corrupt-previous"  # where an unreadable embedded index is moved before the rebuild
+_DOC_KEYS = {"source", "scope", "hash", "ref", "passages"}
+_KEEP = {MANIFEST, ".write.lock", CORRUPT_DIR}
+_held: dict[str, int] = {}  # index folders whose write lock this process holds -> holding thread
+
+
+def hold_lock(index_dir: Path, held: bool):
+    """Record that the current thread holds (or released) the write lock of `index_dir`."""
+    key = str(Path(index_dir).resolve())
+    if held:
+        _held[key] = threading.get_ident()
+    else:
+        _held.pop(key, None)
+
+
+def holds_lock(index_dir: Path) -> bool:
+    """Whether the current thread holds the write lock: only the writer may reset or repair."""
+    return _held.get(str(Path(index_dir).resolve())) == threading.get_ident()
 _META_KEYS = ("source", "section", "start", "end", "page", "doc_hash", "scope", "title")
 
 
@@ -31,14 +56,43 @@ class PassageStore:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.collection_name = collection
-        self.client = _client(self.index_dir, url, token)
-        self._open()
+        self.remote = bool(url)
+        self.recovered = ""  # why the index was moved aside and started empty, if it was
+        try:
+            self.client = _client(self.index_dir, url, token)
+            self._open()
+            self.collection.count()  # a corrupt database fails here at the latest
+        except Exception as exc:
+            if self.remote:
+                raise AssistantError(f"The Chroma server at {url} could not be used ({type(exc).__name__}: {exc}). Is `chroma run` running there?") from exc
+            if not holds_lock(self.index_dir):
+                raise AssistantError(
+                    f"The index in {self.index_dir} could not be opened ({type(exc).__name__}: {exc}). "
+                    "Run `assistant index` to rebuild it from the corpus."
+                ) from exc
+            self.recovered = self._move_aside(exc)
+            self.client = _client(self.index_dir, None, None)
+            self._open()
 
     def _open(self):
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.collection = self.client.get_or_create_collection(self.collection_name, metadata={"hnsw:space": "cosine"})
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    def _move_aside(self, exc: Exception) -> str:
+        """Move the unreadable Chroma files to CORRUPT_DIR (replacing an older copy); returns the message."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # chromadb caches one system per folder, broken or not: drop it so the next client starts clean
+        SharedSystemClient._identifier_to_system.pop(str(self.index_dir), None)
+        aside = self.index_dir / CORRUPT_DIR
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir()
+        for path in self.index_dir.iterdir():
+            if path.name not in _KEEP:
+                shutil.move(str(path), aside / path.name)
+        return f"the index could not be opened ({type(exc).__name__}: {exc}); the unreadable files were moved to {aside}"
 
     def reset(self):
         """Drop every passage (used when the manifest says the vectors can't be reused)."""
@@ -127,7 +181,7 @@ def _client(index_dir: Path, url: str | None, token: str | None):
         return chromadb.PersistentClient(path=str(index_dir), settings=settings)
     parsed = urlparse(url)
     host = parsed.hostname or "127.0.0.1"
-    if not token and host not in {"127.0.0.1", "localhost", "::1"}:
+    if not token and not _is_loopback(host):
         warnings.warn(f"Chroma server {host} is not on this machine and no token is set; anyone who can reach it can read and change the index.")
     headers = {"Authorization": f"Bearer {token}"} if token else None
     return chromadb.HttpClient(
@@ -139,14 +193,28 @@ def _client(index_dir: Path, url: str | None, token: str | None):
     )
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     """The manifest, or None when absent or unreadable (an unreadable one means: rebuild)."""
     path = Path(index_dir) / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) and isinstance(data.get("documents"), dict) else None
     except (OSError, ValueError):
         return None
+    if not isinstance(data, dict) or not isinstance(data.get("documents"), dict):
+        return None
+    for doc in data["documents"].values():  # a manifest of the wrong shape would fail on every start
+        if not isinstance(doc, dict) or not _DOC_KEYS <= doc.keys() or not isinstance(doc["passages"], int):
+            return None
+    return data
 
 
 def write_manifest(index_dir: Path, manifest: dict[str, Any]):

@@ -96,6 +96,9 @@ def test_indian_salary_conventions(guide_bot, question, band):
         ([("user", "What do junior ML engineers earn?"), ("assistant", "₹8,00,000 – ₹12,00,000 [1].")], "And for seniors?", "Senior/Lead"),
         ([("user", "Why is Bangalore good for ML jobs?"), ("assistant", "It leads [1].")], "What about Pune?", "Hyderabad & Pune"),
         ([("user", "Tell me about Hyderabad"), ("assistant", "Enterprise teams [1].")], "which companies are there?", "Microsoft"),
+        ([("user", "What do junior ML engineers earn?"), ("assistant", "8-12 LPA [1].")], "how about with 10 years?", "Senior/Lead"),
+        ([("user", "How much do senior ML engineers earn?"), ("assistant", "30-60 LPA [1].")], "Is that more than backend developers?", "20-30% premium"),
+        ([("user", "what companies hire in Bangalore?"), ("assistant", "Flipkart, Swiggy [1].")], "and in Hyderabad?", "Novartis"),
     ],
 )
 def test_follow_ups_use_the_history(guide_bot, history, question, expect):
