@@ -182,6 +182,7 @@ class Assistant:
 
     def _search(self, text: str, history, scope, llm=None):
         from .query import build_query, is_follow_up
+        from .relevance import scope_filter
 
         self._ensure_ready()
         retriever = self._retriever
@@ -195,7 +196,8 @@ class Assistant:
                 query = build_query(condensed)
                 query.question = text
         embedding = self._embedder.embed_query(query.text)
-        return query, retriever.search(query, self.settings.top_k, scope, embedding), retriever
+        accept = scope_filter(query.text)  # a question about ML roles is answered from passages about them
+        return query, retriever.search(query, self.settings.top_k, scope, embedding, accept), retriever
 
     def _ensure_ready(self):
         if self._retriever is not None:

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from .lexicon import ENTITIES, SYNONYMS
 from .query import Query, content_terms, tokens
+from .schema import Passage
 
 # Calibrated with benchmarks/calibrate.py on tests/data/calibration.jsonl; see the README.
 MIN_COVERAGE = 0.4
@@ -115,10 +116,56 @@ def decide(query: Query, hits, terms: TermIndex, top_dense: float) -> Decision:
     covered = sum(terms.weight(s) for t, s in pairs if in_top[t])
     coverage = covered / total
     missing = [t for t, _ in pairs if not in_top[t]]
+    # A company or city is the qualifier, not the topic: "notice period at Swiggy" is not covered by
+    # a passage that only mentions Swiggy.
+    topic = [(t, s) for t, s in pairs if t not in ENTITIES]
+    topic_total = sum(terms.weight(s) for _, s in topic)
+    topic_coverage = sum(terms.weight(s) for t, s in topic if in_top[t]) / topic_total if topic else 1.0
     if any(h.band for h in hits[:1]):
-        coverage = max(coverage, MIN_COVERAGE)  # the years or amount asked about lies in a stated band
-    ok = coverage >= MIN_COVERAGE
+        coverage = topic_coverage = max(coverage, MIN_COVERAGE)  # the years or amount asked about lies in a stated band
+    ok = coverage >= MIN_COVERAGE and topic_coverage >= MIN_COVERAGE
     return Decision(ok, coverage, top_dense, missing, "" if ok else "too little of the question is in the top passages")
+
+
+# A question that names a role or field is answered only from passages about it: with other
+# documents in the corpus, "notice period for ML jobs" must not be answered from a banking note.
+_FIELDS = {
+    r"\b(ml|machine[- ]learning|ai|mlops|ai/ml)\b": r"\b(ml|machine[- ]learning|ai|mlops)\b",
+    r"\bdata scien(ce|tists?)\b": r"\bdata scien",
+    r"\bdevops\b": r"\bdevops\b",
+    r"\b(backend|back-end) (developers?|engineers?|devs?)\b": r"\bback-?end\b",
+}
+_ROLE = re.compile(r"\b([a-z][\w+#.-]*)[ -](manager|engineer|developer|analyst|scientist|designer|architect|consultant|tester|researcher)s?\b", re.I)
+_NOT_A_QUALIFIER = {
+    "a", "an", "the", "my", "your", "as", "for", "of", "to", "and", "or", "senior", "junior", "lead", "mid", "mid-level",
+    "entry", "entry-level", "fresher", "good", "great", "top", "best", "new", "experienced", "average", "typical",
+    "machine", "other", "any", "which", "what", "some", "every", "each", "backend", "back-end",
+}
+_NEGATION = re.compile(r"\b(not|no|outside|except|excluding|excludes?|excluded|beyond|out of scope)\b", re.I)
+
+
+def scope_filter(text: str):
+    """A predicate on passages for the roles and fields `text` names, or None when it names none.
+
+    >>> keep = scope_filter("notice period for ML jobs")
+    >>> keep(Passage("x", "It does not cover machine learning roles.", "bank.md")), keep(Passage("y", "ML teams", "g.txt"))
+    (False, True)
+    """
+    wanted = [passage_re for question_re, passage_re in _FIELDS.items() if re.search(question_re, text, re.I)]
+    for m in _ROLE.finditer(text):
+        if m.group(1).lower() not in _NOT_A_QUALIFIER:
+            wanted.append(r"\b" + re.escape(m.group(1)) + r"[ -]" + m.group(2) + r"s?\b")
+    if not wanted:
+        return None
+    pattern = re.compile("|".join(f"(?:{w})" for w in wanted), re.I)
+
+    def about(passage) -> bool:
+        # The title and headings count; a sentence that names the field only to exclude it doesn't.
+        if pattern.search(passage.title) or pattern.search(passage.section):
+            return True
+        return any(pattern.search(sentence) and not _NEGATION.search(sentence) for sentence in re.split(r"(?<=[.!?:])\s+|\n", passage.text))
+
+    return about
 
 
 def _alternatives(term: str, known: str) -> set[str]:

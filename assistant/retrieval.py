@@ -65,12 +65,17 @@ class Retriever:
         """The passages a question in `scope` can see, in document order."""
         return [p for p in self.passages.values() if p.scope in ("", scope or "")]
 
-    def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None) -> list[Hit]:
-        """The top-k passages visible in `scope` (shared ones plus that scope's), best first."""
+    def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None,
+               accept=None) -> list[Hit]:
+        """The top-k passages visible in `scope` (shared ones plus that scope's) and `accept`ed, best first."""
         if not self.passages:
             return []
         depth = max(4 * k, 20)
-        visible = lambda pid: pid in self.passages and self.passages[pid].scope in ("", scope or "")  # noqa: E731
+
+        def visible(pid: str) -> bool:
+            p = self.passages.get(pid)
+            return p is not None and p.scope in ("", scope or "") and (accept is None or accept(p))
+
         embedding = embedding if embedding is not None else self.embedder.embed_query(query.text)
         dense = [(pid, s) for pid, s in self.store.query(embedding, depth) if visible(pid)]
         lexical = [(pid, s) for pid, s in self._lexical(query, depth) if visible(pid)]

@@ -185,3 +185,34 @@ def test_greeting_points_to_the_topics_without_claiming_a_gap(guide_bot):
     answer = guide_bot.ask("hi")
     assert not answer.answered and "don't cover" not in answer.text
     assert "Salary Expectations for ML Engineers" in answer.text
+
+
+@pytest.fixture(scope="module")
+def crowded_bot(tmp_path_factory):
+    """The guide plus the synthetic distractor documents on nearby topics."""
+    import shutil
+
+    from .conftest import GUIDE
+
+    base = tmp_path_factory.mktemp("crowded")
+    (base / "corpus").mkdir()
+    shutil.copy(GUIDE, base / "corpus")
+    for path in (DATA / "distractors").iterdir():
+        shutil.copy(path, base / "corpus")
+    bot = Assistant(corpus_dir=base / "corpus", index_dir=base / "index")
+    bot.index()
+    return bot
+
+
+def test_a_question_about_ml_roles_is_not_answered_from_another_role_or_field(crowded_bot):
+    refused = crowded_bot.ask("What is the notice period for ML jobs?")
+    assert not refused.answered, refused.text  # the banking note covers notice periods, not ML roles
+    other = crowded_bot.ask("What does a junior data engineer earn?")
+    assert other.answered and other.citations[0].source == "data-engineer-salaries-india.txt", other.text
+    ml = crowded_bot.ask("What does a junior ML engineer earn?")
+    assert ml.citations[0].source == "ml-engineer-jobs-india.txt" and "8,00,000" in ml.text
+
+
+def test_distractors_keep_dev_set_quality(crowded_bot):
+    m = evaluate(crowded_bot, load_jsonl(DEV)).metrics()
+    assert m["hit@1"] >= 0.90 and m["correct"] >= 0.90 and m["refusal"] >= 0.90, m
