@@ -151,15 +151,6 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def topics_of(passages) -> list[str]:
-    """Section headings in document order, as the topics the documents cover."""
-    seen = {}
-    for p in passages:
-        name = p.section.split(" > ")[0] if p.section else (p.title or p.source)
-        seen.setdefault(name, None)
-    return list(seen)
-
-
 def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[list[_Unit], list[float]]:
     """Every line of the hits, scored: question terms it holds (by rarity), bands, salary figures, rank."""
     # Each question term counts once, matched by its own stem, a synonym's or its corrected spelling;

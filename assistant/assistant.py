@@ -147,7 +147,7 @@ class Assistant:
 
     def stream(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> Iterator[str | Answer]:
         """Yields pieces of the answer text as they come, then the final Answer (whose text wins)."""
-        from .answering import extractive_answer, refusal, topics_of
+        from .answering import extractive_answer, refusal
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)
@@ -155,7 +155,7 @@ class Assistant:
         query, hits, retriever = self._search(text, history, scope, llm)
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         decision = decide(query, hits, retriever.terms, top_dense)
-        topics = topics_of(retriever.visible(scope))
+        topics = retriever.topics(scope)
         section_passages = lambda section: [  # noqa: E731
             p for p in retriever.visible(scope) if p.section == section or p.section.startswith(section + " > ")
         ]

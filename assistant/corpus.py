@@ -121,8 +121,46 @@ def _read_markdown(data: bytes):
     return text, headings, []
 
 
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "#fffffe", "transparent"}
+
+
+def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether inline markup hides an element from a reader: text planted for a machine, not a person.
+
+    >>> _hidden([("style", "color:#fff; background:#ffffff")]), _hidden([("style", "font-size: 1px")])
+    (True, True)
+    >>> _hidden([("style", "color: #333")])
+    False
+    """
+    names = {name for name, _ in attrs}
+    if "hidden" in names:
+        return True
+    style = " ".join(value or "" for name, value in attrs if name == "style").lower()
+    rules = {}
+    for declaration in style.split(";"):
+        key, _, value = declaration.partition(":")
+        rules[key.strip()] = re.sub(r"\s+|!important", "", value)
+    if rules.get("display") == "none" or rules.get("visibility") in ("hidden", "collapse"):
+        return True
+    if re.fullmatch(r"0?\.0*|0", rules.get("opacity", "1")):
+        return True
+    size = re.fullmatch(r"(\d*\.?\d+)(px|pt|em|rem|%)?", rules.get("font-size", ""))
+    if size and float(size.group(1)) <= {"em": 0.25, "rem": 0.25, "%": 25}.get(size.group(2), 3):
+        return True
+    color = rules.get("color", "")
+    background = rules.get("background-color") or rules.get("background", "")
+    if color and (color == background or (color in _WHITE and (not background or background in _WHITE))):
+        return True  # white-on-white, or text the colour of its own background
+    return False
+
+
 class _HTMLText(HTMLParser):
-    """Visible text of an HTML page, one block per line, with h1-h6 recorded as headings."""
+    """Visible text of an HTML page, one block per line, with h1-h6 recorded as headings.
+
+    Text hidden by inline markup (display:none, white-on-white, a 1px font, the hidden attribute) is
+    left out: a reader never sees it, so an answer must not be drawn from it.
+    """
 
     _BLOCKS = {"p", "div", "section", "article", "br", "tr", "table", "ul", "ol", "blockquote", "pre", "header", "footer", "main"}
     _SKIP = {"script", "style", "template", "noscript", "head", "title", "svg"}
@@ -134,6 +172,8 @@ class _HTMLText(HTMLParser):
         self.headings: list[Heading] = []
         self._skip = 0
         self._heading: tuple[int, int] | None = None
+        self._hidden_tag: str | None = None  # the element hiding what is inside it, and how deep we are in it
+        self._hidden_depth = 0
 
     def _emit(self, s: str):
         self.parts.append(s)
@@ -144,6 +184,16 @@ class _HTMLText(HTMLParser):
             self._emit("\n")
 
     def handle_starttag(self, tag, attrs):
+        if self._hidden_tag is not None:
+            if tag != self._hidden_tag:
+                return
+            if tag not in ("p", "li"):
+                self._hidden_depth += 1
+                return
+            self._hidden_tag = None  # a new <p> or <li> ends the hidden one, as browsers do
+        if tag not in _VOID and _hidden(attrs):
+            self._hidden_tag, self._hidden_depth = tag, 1
+            return
         if tag in self._SKIP:
             self._skip += 1
         elif re.fullmatch(r"h[1-6]", tag):
@@ -156,6 +206,12 @@ class _HTMLText(HTMLParser):
             self._newline()
 
     def handle_endtag(self, tag):
+        if self._hidden_tag is not None:
+            if tag == self._hidden_tag:
+                self._hidden_depth -= 1
+                if not self._hidden_depth:
+                    self._hidden_tag = None
+            return
         if tag in self._SKIP:
             self._skip = max(0, self._skip - 1)
         elif re.fullmatch(r"h[1-6]", tag) and self._heading:
@@ -168,7 +224,7 @@ class _HTMLText(HTMLParser):
             self._newline()
 
     def handle_data(self, data):
-        if self._skip:
+        if self._skip or self._hidden_tag is not None:
             return
         data = re.sub(r"\s+", " ", data)
         if self.parts and self.parts[-1].endswith("\n"):
@@ -239,12 +295,56 @@ def _parse_pdf(data: bytes):
         raise ValueError("the PDF is encrypted")
     pages, starts, length = [], [], 0
     for page in reader.pages:
-        page_text = _CONTROL.sub("", (page.extract_text() or "").replace("\r\n", "\n")).strip("\n") + "\n\n"
+        page_text = _CONTROL.sub("", _visible_text(page).replace("\r\n", "\n")).strip("\n") + "\n\n"
         starts.append(length)
         pages.append(page_text)
         length += len(page_text)
     text = "".join(pages)
     return text, _pdf_outline_headings(reader, text), starts
+
+
+class _Ink:
+    """Follows a PDF page's fill colour, text render mode and font size, to tell hidden text from visible.
+
+    Hidden: white fill (invisible on the white page), render mode 3 or 7 (no ink), or a font under 2 pt.
+    pypdf hands text over line by line; a line is dropped when everything drawn into it was hidden.
+    """
+
+    def __init__(self):
+        self.stack: list[tuple] = []
+        self.white, self.mode, self.size = False, 0, 12.0
+        self.drawn_hidden = self.drawn_visible = False
+        self.parts: list[str] = []
+
+    def before(self, op: bytes, args, cm, tm):
+        if op == b"q":
+            self.stack.append((self.white, self.mode, self.size))
+        elif op == b"Q" and self.stack:
+            self.white, self.mode, self.size = self.stack.pop()
+        elif op in (b"g", b"rg", b"k", b"sc", b"scn") and args and all(isinstance(a, (int, float)) for a in args):
+            values = [float(a) for a in args]
+            self.white = all(v >= 0.95 for v in values) if len(values) in (1, 3) else all(v <= 0.05 for v in values)
+        elif op == b"Tr" and args:
+            self.mode = int(args[0])
+        elif op == b"Tf" and len(args) > 1:
+            self.size = float(args[1])
+        elif op in (b"Tj", b"TJ", b"'", b'"'):
+            scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])) ** 0.5
+            hidden = self.white or self.mode in (3, 7) or self.size * scale < 2
+            self.drawn_hidden |= hidden
+            self.drawn_visible |= not hidden
+
+    def text(self, text: str, cm, tm, font, size):
+        if not (self.drawn_hidden and not self.drawn_visible):
+            self.parts.append(text)
+        self.drawn_hidden = self.drawn_visible = False
+
+
+def _visible_text(page) -> str:
+    """The page's text as pypdf extracts it, without the lines drawn invisibly."""
+    ink = _Ink()
+    page.extract_text(visitor_operand_before=ink.before, visitor_text=ink.text)
+    return "".join(ink.parts)
 
 
 def _pdf_outline_headings(reader, text: str) -> list[Heading] | None:

@@ -60,10 +60,21 @@ class Retriever:
         self.bands = [band for p in passages for band in find_bands(p)]
         self.terms = TermIndex([f"{p.title}\n{embed_text(p)}" for p in passages])
         self.bm25 = _bm25(passages)
+        self._topics: dict[str, list[str]] = {}
 
     def visible(self, scope: str | None) -> list[Passage]:
         """The passages a question in `scope` can see, in document order."""
         return [p for p in self.passages.values() if p.scope in ("", scope or "")]
+
+    def topics(self, scope: str | None) -> list[str]:
+        """Top-level sections in document order: what the documents visible in `scope` cover (cached)."""
+        key = scope or ""
+        if key not in self._topics:
+            seen: dict[str, None] = {}
+            for p in self.visible(scope):
+                seen.setdefault(p.section.split(" > ")[0] if p.section else (p.title or p.source), None)
+            self._topics[key] = list(seen)
+        return self._topics[key]
 
     def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None,
                accept=None) -> list[Hit]:
