@@ -34,6 +34,7 @@ class _Unit:
     start: int  # within the passage text
     end: int
     score: float
+    band: int = 0  # 1: states a range covering the years or amount asked; -1: a range that doesn't
     matched: frozenset = frozenset()  # indexes of question terms this line holds in their own words
     in_heading: float = 0.0  # share of the question's weight found in the passage's headings
 
@@ -70,8 +71,8 @@ def _select(units: list[_Unit], weights: list[float]) -> list[_Unit]:
     chosen, covered = [best], set(best.matched)
     total = sum(weights) or 1.0
     for u in ranked[1:]:
-        if len(chosen) >= MAX_UNITS or u.hit_rank >= 4:
-            continue
+        if len(chosen) >= MAX_UNITS or u.hit_rank >= 4 or u.band < 0:
+            continue  # a band that doesn't cover the years or amount asked is not the answer
         near_tie = u.score >= KEEP_RATIO * best.score and u.hit_rank < 3
         gain = sum(weights[i] for i in u.matched - covered)
         if near_tie or (gain >= 0.2 * total and u.score >= 0.45 * best.score):
@@ -128,6 +129,7 @@ def _compose(chosen: list[_Unit]) -> tuple[str, list[Citation]]:
         lines.append(_render(unit, numbers[passage.id]))
     if lines and chosen[0].text.rstrip().endswith(":") and len(lines) > 1:  # a lead-in, then its items
         return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:]), citations
+    lines = [line[:-1] + "." if line.endswith("]:") else line for line in lines]  # a lead-in with nothing after it
     as_list = sum(1 for u in chosen if _LIST_MARK.match(u.text)) >= 2
     return ("\n".join(f"- {line}" for line in lines) if as_list else " ".join(lines)), citations
 
@@ -172,7 +174,9 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[list[
     for rank, hit in enumerate(hits):
         passage = hit.passage
         heading_stems = {stem(t) for t in tokens(passage.section + " " + passage.title)}
-        bands = {(b.start, b.end) for b in find_bands(passage) if b.covers(query)}
+        found = find_bands(passage)
+        bands = {(b.start, b.end) for b in found if b.covers(query)}
+        all_bands = {(b.start, b.end) for b in found}
         prior = 0.35 / (1 + rank) + (0.25 * hit.dense if hit.dense else 0.0)
         for start, end in _units(passage.text, passage.heading):
             unit_stems = {stem(t) for t in tokens(passage.text[start:end])}
@@ -187,7 +191,8 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[list[
                 score += 0.3
             if asked_slots and asked_slots & unit_stems:
                 score += 0.3
-            units.append(_Unit(rank, hit, start, end, score, direct, in_heading / total))
+            band = 1 if (start, end) in bands else (-1 if (start, end) in all_bands and (query.years is not None or query.money) else 0)
+            units.append(_Unit(rank, hit, start, end, score, band, direct, in_heading / total))
     return units, weights
 
 

@@ -60,7 +60,7 @@ SYNONYMS: dict[str, str] = {
     "certificates": "courses", "bootcamp": "courses", "bootcamps": "courses", "course": "courses",
     "market": "market", "competition": "saturated candidates", "crowded": "saturated", "oversupply": "saturated",
     "theoretical": "theoretical", "academic": "theoretical", "hands-on": "hands-on real-world",
-    "2026": "2026", "focus": "focus", "priorities": "focus", "shift": "shifted", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
+    "hot": "hottest", "hotter": "hottest", "popular": "hottest common", "2026": "2026", "focus": "focus", "priorities": "focus", "shift": "shifted", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
 }
 
 # Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
@@ -116,6 +116,7 @@ STOPWORDS: set[str] = set(
     sometimes maybe perhaps probably already yet soon recent recently latest old last first second third two three
     four five typical generally basically honestly straight quick quickly brief briefly overall general specific
     particular certain enough okay consider considered considering worthwhile matter clear clearly plus minus
+    include includes including contain contains involve involves baad pehle saath abhi kab raha rahe rahi
     hi hello hey hii namaste thanks thank bye goodbye please welcome cheers
     percentage percent nature long short far wide deep fast slow
     kaisa kaise kis kisko kab kyun kyu zaruri zaroori chahiye sakta sakte sakti karna karne karo hona hoga hogi wala

@@ -20,6 +20,7 @@ _CONNECTIVE = re.compile(
     r"^\s*(?:(?:and|or|but|also|so|ok|okay|then)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+(?:for|in)|and\s+for|for|in|at|with)?\b\s*",
     re.I,
 )
+_HINDI_YEARS = re.compile(r"(?<=\d)\s*(?:saal|sal|varsh)\b", re.I)
 _PRONOUNS = {"they", "them", "their", "there", "it", "its", "that", "those", "these", "this", "he", "she", "such", "wahan", "woh", "unka"}
 
 
@@ -66,14 +67,15 @@ def build_query(question: str, history: list[dict] | None = None) -> Query:
         if turn.get("role") == "user" and isinstance(turn.get("content"), str) and turn["content"].strip():
             previous = standalone(turn["content"].strip(), previous)
     text = standalone(question, previous)
+    figures_text = _HINDI_YEARS.sub(" years", text)  # "5 saal ka experience" is 5 years
     appended = text.endswith(f"({previous.rstrip('?. ')})?") and previous != ""
     return Query(
         text=text,
         question=question,
         rewritten=text != question,
         focus=question if appended else text,
-        years=experience_years(text),
-        money=parse_money(text),
+        years=experience_years(figures_text),
+        money=parse_money(figures_text),
     )
 
 

@@ -216,3 +216,16 @@ def test_a_question_about_ml_roles_is_not_answered_from_another_role_or_field(cr
 def test_distractors_keep_dev_set_quality(crowded_bot):
     m = evaluate(crowded_bot, load_jsonl(DEV)).metrics()
     assert m["hit@1"] >= 0.90 and m["correct"] >= 0.90 and m["refusal"] >= 0.90, m
+
+
+@pytest.mark.parametrize(
+    "question,expect,absent",
+    [
+        ("Is 12 LPA good for a fresher ML engineer?", "Junior ML Engineer", "Mid-Level"),
+        ("ML engineer ka salary 5 saal ke experience ke baad?", "Mid-Level", "Junior"),
+        ("What does the guide say about remote work?", "remote roles are plentiful", "]:"),
+    ],
+)
+def test_a_band_or_lead_in_answer_stays_to_the_point(guide_bot, question, expect, absent):
+    answer = guide_bot.ask(question)
+    assert expect in answer.text and absent not in answer.text, answer.text
