@@ -1,0 +1,199 @@
+"""Check a generated answer against the passages it cites.
+
+The model writes `[n]` after each claim, where `[n]` refers to `passages[n-1]`. `verify` keeps
+only what it can check:
+
+- a marker that points at no passage is removed;
+- a sentence with no valid marker is dropped ("no citation");
+- a sentence with a figure (₹ amounts, lakh, LPA, crore, percentages, year ranges, ...) that none
+  of the passages it cites supports is dropped ("unsupported figure 90 LPA"), after normalising
+  notation through `figures.figure_supported`, so "15 LPA" is supported by "₹15,00,000";
+- a sentence sharing less than half of its words with the passages it cites is dropped
+  ("words not in the cited passage"): a marker on an unrelated sentence proves nothing;
+- with the question given, a figure-free sentence that only repeats the question's words is
+  dropped ("restates the question");
+- the surviving markers are renumbered 1..k in order of first use.
+
+Beyond word overlap it does not judge whether a claim is entailed by its passage: that needs a
+model, and the point here is a check that cannot itself hallucinate. Pure string logic, no heavy imports.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .figures import extract_figures, unsupported_figures
+from .schema import Passage
+
+# "[3]", "[1, 2]" and "[1][2]" all occur in model output; the group is one bracket.
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+# A sentence ends at . ! ? followed by space, but not after "e.g." or "i.e."; "2.5" has no space.
+_SENTENCE_END = re.compile(r"(?<!\b[A-Za-z]\.[A-Za-z]\.)(?<=[.!?])\s+")
+_LIST_PREFIX = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
+_LEADING_MARKERS = re.compile(r"^((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)\s*")
+_WORD = re.compile(r"[\w₹%]+")
+_NUMERIC = re.compile(r"^[₹\d%]")
+_UNIT_STEMS = frozenset("lakh lakhs lac lacs lpa crore cr rs inr per annum year years month".split())
+_STOP = frozenset(
+    "a an and are as at be by for from has have in is it its of on or the this that to was were "
+    "with which who what can you your their they there than more most".split()
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, str]]:
+    """Split text into (line number, sentence) units, keeping markers with their sentence.
+
+    A marker written after the full stop belongs to the sentence before it:
+
+    >>> split_sentences("Pay is high. [1] Python rules [2].\\n- Docker [3]")
+    [(0, 'Pay is high. [1]'), (0, 'Python rules [2].'), (1, '- Docker [3]')]
+    """
+    units: list[tuple[int, str]] = []
+    for line_no, line in enumerate(text.splitlines()):
+        line = line.strip()
+        prefix = _LIST_PREFIX.match(line)
+        body = line[prefix.end():] if prefix else line
+        pieces = [p for p in _SENTENCE_END.split(body) if p.strip()]
+        if prefix and pieces:
+            pieces[0] = prefix.group(0) + pieces[0]
+        for piece in pieces:
+            lead = _LEADING_MARKERS.match(piece)
+            if lead and units and units[-1][0] == line_no:
+                units[-1] = (line_no, units[-1][1] + " " + lead.group(1).strip())
+                piece = piece[lead.end():]
+            if piece.strip():
+                units.append((line_no, piece.strip()))
+    return units
+
+
+def markers(sentence: str) -> list[int]:
+    """The marker numbers in a sentence, in order: "a [2] b [1, 3]" -> [2, 1, 3]."""
+    found: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        found.extend(int(n) for n in re.split(r"\s*,\s*", match.group(1)))
+    return found
+
+
+def strip_markers(text: str) -> str:
+    """The text without [n] markers, spacing tidied."""
+    return _tidy(_MARKER.sub("", text))
+
+
+def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str, list[int], dict[str, Any]]:
+    """Keep the cited, figure-supported sentences of `text`; renumber markers by first use.
+
+    Returns (clean_text, order, report): `order[k-1]` is the index into `passages` of the
+    passage that `[k]` in clean_text cites. With `question`, a sentence that only repeats the
+    question's words ("The salary range for juniors is [1].") is dropped too.
+
+    >>> p = [Passage("a", "Junior: ₹8,00,000 – ₹12,00,000 per annum", "guide.txt")]
+    >>> verify("Juniors earn 8–12 LPA [1]. Seniors earn 90 LPA [1]. Great!", p)[0]
+    'Juniors earn 8–12 LPA [1].'
+    """
+    removed: list[int] = []
+    dropped: list[dict[str, str]] = []
+    order: list[int] = []  # original 0-based passage indexes, in order of first use
+    kept_lines: dict[int, list[str]] = {}
+    kept = 0
+    for line_no, sentence in split_sentences(text):
+        valid = []
+        for n in markers(sentence):
+            if 1 <= n <= len(passages):
+                if n - 1 not in valid:
+                    valid.append(n - 1)
+            else:
+                removed.append(n)
+        plain = strip_markers(sentence)
+        if not _has_words(plain):
+            continue  # a bare marker or bullet left over; nothing to keep or report
+        if not valid:
+            dropped.append({"sentence": plain, "reason": "no citation"})
+            continue
+        cited = [passages[i].text for i in valid]
+        bad = unsupported_figures(plain, cited)
+        if bad:
+            raws = ", ".join(f.raw for f in bad)
+            dropped.append({"sentence": plain, "reason": f"unsupported figure {raws}"})
+            continue
+        if not _overlaps(plain, cited):
+            dropped.append({"sentence": plain, "reason": "words not in the cited passage"})
+            continue
+        if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
+            dropped.append({"sentence": plain, "reason": "restates the question"})
+            continue
+        for i in valid:
+            if i not in order:
+                order.append(i)
+        kept_lines.setdefault(line_no, []).append(_renumber(sentence, passages, order))
+        kept += 1
+    clean = "\n".join(" ".join(parts) for _, parts in sorted(kept_lines.items()))
+    report = {
+        "removed_markers": removed,
+        "dropped_sentences": dropped,
+        "kept": kept,
+        "dropped": len(dropped),
+    }
+    return clean, order, report
+
+
+def quotes_for(sentences: list[str], passage_text: str, limit: int = 3) -> list[str]:
+    """The sentences (or list lines) of `passage_text` that best match the answer sentences.
+
+    For each answer sentence, the passage sentence sharing the most content words is taken;
+    the result keeps passage order and has no duplicates.
+    """
+    candidates = [s for _, s in split_sentences(passage_text)]
+    chosen: set[int] = set()
+    for sentence in sentences:
+        words = _content_words(sentence)
+        scores = [len(words & _content_words(c)) for c in candidates]
+        if scores and max(scores) > 0:
+            chosen.add(scores.index(max(scores)))
+    return [candidates[i] for i in sorted(chosen)][:limit]
+
+
+def _renumber(sentence: str, passages: list[Passage], order: list[int]) -> str:
+    """Rewrite one sentence's markers to their new numbers, dropping invalid and repeated ones."""
+    seen: set[int] = set()
+
+    def repl(match: re.Match) -> str:
+        out = []
+        for n in (int(x) for x in re.split(r"\s*,\s*", match.group(1))):
+            if 1 <= n <= len(passages) and n - 1 not in seen:
+                seen.add(n - 1)
+                out.append(f"[{order.index(n - 1) + 1}]")
+        return "".join(out)
+
+    return _tidy(_MARKER.sub(repl, sentence))
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
+
+
+def _has_words(text: str) -> bool:
+    return bool(re.search(r"[A-Za-z0-9₹]", text))
+
+
+def _overlaps(sentence: str, sources: list[str]) -> bool:
+    """Whether at least half the sentence's words (5-letter stems) occur in the sources.
+
+    A cheap guard against a valid marker on an unrelated sentence, e.g. a small model repeating
+    the prompt's worked example with its [2]. Figures are left to the figure check.
+    """
+    words = _stems(sentence)
+    if not words:
+        return True
+    known = {stem for source in sources for stem in _stems(source)}
+    return len(words & known) * 2 >= len(words)
+
+
+def _stems(text: str) -> set[str]:
+    """Five-letter stems of the content words, numbers and units left out."""
+    return {w[:5] for w in _content_words(text) if not _NUMERIC.match(w) and w not in _UNIT_STEMS}
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(strip_markers(text).lower()) if w not in _STOP}

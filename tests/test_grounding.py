@@ -1,0 +1,132 @@
+"""grounding.verify on passages built by hand from the guide's real lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.grounding import markers, quotes_for, split_sentences, strip_markers, verify
+from assistant.schema import Passage
+from tests.conftest import GUIDE
+
+
+def guide_passage(first_line: str, lines: int, section: str) -> Passage:
+    """The `lines` lines of the guide starting with the line that begins `first_line`."""
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("\n" + first_line) + 1
+    end = start
+    for _ in range(lines):
+        nl = text.find("\n", end + 1)
+        end = len(text) if nl == -1 else nl
+    return Passage(id=section, text=text[start:end], source=GUIDE.name, section=section,
+                   start=start, end=end)
+
+
+@pytest.fixture(scope="module")
+def salary() -> Passage:
+    return guide_passage("Due to the specialized", 4, "Salary Expectations for ML Engineers")
+
+
+@pytest.fixture(scope="module")
+def skills() -> Passage:
+    return guide_passage("- Programming:", 5, "Top Skills Demanded by Employers")
+
+
+def test_passages_are_the_guides_lines(salary, skills):
+    text = GUIDE.read_text(encoding="utf-8")
+    assert text[salary.start:salary.end] == salary.text
+    assert "₹8,00,000 – ₹12,00,000" in salary.text and "20-30% premium" in salary.text
+    assert skills.text.startswith("- Programming: Python remains king")
+
+
+def test_unsupported_salary_sentence_is_dropped(salary):
+    clean, order, report = verify(
+        "Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. Juniors earn 90 LPA [1].", [salary])
+    assert clean == "Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]."
+    assert order == [0]
+    assert report["dropped_sentences"] == [
+        {"sentence": "Juniors earn 90 LPA.", "reason": "unsupported figure 90 LPA"}]
+    assert (report["kept"], report["dropped"]) == (1, 1)
+
+
+def test_figure_in_other_notation_is_kept(salary):
+    text = "A junior earns ₹8,00,000 – ₹12,00,000 (8–12 LPA) [1]. Mid-level pay is 15-25 lakh [1]."
+    clean, order, report = verify(text, [salary])
+    assert clean == text
+    assert report == {"removed_markers": [], "dropped_sentences": [], "kept": 2, "dropped": 0}
+
+
+def test_invalid_marker_is_removed_and_valid_one_kept(salary, skills):
+    clean, order, report = verify("Python remains king [2][7].", [salary, skills])
+    assert clean == "Python remains king [1]."
+    assert order == [1]
+    assert report["removed_markers"] == [7]
+
+
+def test_sentence_with_only_an_invalid_marker_is_dropped(salary):
+    clean, order, report = verify("Rust is requested [7]. Pay has a 20-30% premium [1].", [salary])
+    assert clean == "Pay has a 20-30% premium [1]."
+    assert report["removed_markers"] == [7]
+    assert report["dropped_sentences"] == [{"sentence": "Rust is requested.", "reason": "no citation"}]
+
+
+def test_sentence_without_marker_is_dropped(skills):
+    clean, _, report = verify("Here is what I found:\n- PyTorch leads new projects [1].", [skills])
+    assert clean == "- PyTorch leads new projects [1]."
+    assert report["dropped_sentences"] == [{"sentence": "Here is what I found:", "reason": "no citation"}]
+
+
+def test_markers_are_renumbered_by_first_use(salary, skills):
+    text = "PyTorch has overtaken TensorFlow [2]. The premium is 20-30% [1]. Docker matters [2]."
+    clean, order, _ = verify(text, [salary, skills])
+    assert clean == "PyTorch has overtaken TensorFlow [1]. The premium is 20-30% [2]. Docker matters [1]."
+    assert order == [1, 0]
+
+
+def test_figure_must_be_in_a_passage_the_sentence_cites(salary, skills):
+    # 20-30% is in the salary passage, but the sentence cites only the skills passage.
+    clean, order, report = verify("ML engineers earn a 20-30% premium [2].", [salary, skills])
+    assert clean == "" and order == []
+    assert report["dropped_sentences"][0]["reason"] == "unsupported figure 20-30%"
+
+
+def test_wrong_percentage_is_dropped(salary):
+    _, _, report = verify("The premium is 45% [1].", [salary])
+    assert report["dropped_sentences"][0]["reason"] == "unsupported figure 45%"
+
+
+def test_comma_list_marker_and_marker_after_full_stop(salary, skills):
+    clean, order, _ = verify("Python remains king. [2] Seniors earn 30-60 lakh [2, 1].",
+                             [salary, skills])
+    assert clean == "Python remains king. [1] Seniors earn 30-60 lakh [1][2]."
+    assert order == [1, 0]
+
+
+def test_sentence_splitting_keeps_list_numbers_and_abbreviations():
+    units = split_sentences("1. Learn Docker, e.g. for serving [1]. Then Kubernetes [2].\n- MLflow [1]")
+    assert [s for _, s in units] == [
+        "1. Learn Docker, e.g. for serving [1].", "Then Kubernetes [2].", "- MLflow [1]"]
+    assert markers("a [2] b [1, 3]") == [2, 1, 3]
+    assert strip_markers("Python [1] is king [2].") == "Python is king."
+
+
+def test_cited_sentence_unrelated_to_its_passage_is_dropped(salary):
+    # A small model may repeat the prompt's worked example, marker and all.
+    clean, _, report = verify("A library card is free for residents [1]. Juniors earn 8-12 LPA [1].",
+                              [salary])
+    assert clean == "Juniors earn 8-12 LPA [1]."
+    assert report["dropped_sentences"] == [{"sentence": "A library card is free for residents.",
+                                            "reason": "words not in the cited passage"}]
+
+
+def test_sentence_restating_the_question_is_dropped(salary):
+    question = "What is the salary range for a junior ML engineer in India?"
+    text = "The salary range for a junior ML engineer in India is [1]. It is 8-12 LPA [1]."
+    clean, _, report = verify(text, [salary], question)
+    assert clean == "It is 8-12 LPA [1]."
+    assert report["dropped_sentences"][0]["reason"] == "restates the question"
+    assert verify(text, [salary])[0] == text  # without the question there is nothing to compare
+
+
+def test_quotes_are_the_passage_sentences_used(salary):
+    quotes = quotes_for(["Mid-level engineers earn 15-25 LPA [1]."], salary.text)
+    assert quotes == ["- Mid-Level ML Engineer (3-5 years): ₹15,00,000 – ₹25,00,000 per annum"]
