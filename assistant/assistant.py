@@ -192,7 +192,7 @@ class Assistant:
             from .generation import condense_question
 
             condensed = condense_question(llm, text, history, timeout=self.settings.llm_timeout)
-            if condensed:  # else keep the rewrite made without an LLM
+            if condensed and _keeps_terms(text, condensed):  # else keep the rewrite made without an LLM
                 query = build_query(condensed)
                 query.question = text
         embedding = self._embedder.embed_query(query.text)
@@ -252,6 +252,19 @@ class Assistant:
 
     def _indexer_sources(self, scope: str | None) -> set[str]:
         return {d["source"] for d in self._indexer.documents() if d["scope"] == (scope or "")}
+
+
+def _keeps_terms(question: str, condensed: str) -> bool:
+    """Does an LLM's standalone question keep every topic word the user typed?
+
+    A small model may just repeat the previous question ("And for seniors?" -> "What do junior ML
+    engineers earn?"); then the rewrite made without an LLM is the better query.
+    """
+    from .query import content_terms
+    from .relevance import stem
+
+    kept = {stem(t) for t in content_terms(condensed)}
+    return all(stem(t) in kept for t in content_terms(question))
 
 
 def _clean_history(history) -> list[dict]:

@@ -1,0 +1,56 @@
+"""The LLM path through Assistant: faults end in the extractive answer, refusals never reach the LLM,
+and a follow-up condensed badly by a small model falls back to the rewrite made without one."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant import Assistant
+
+from .conftest import GUIDE
+from .llm_servers import FaultServer
+
+pytestmark = pytest.mark.llm
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("llm-bot")
+    (base / "corpus").mkdir()
+    shutil.copy(GUIDE, base / "corpus")
+    Assistant(corpus_dir=base / "corpus", index_dir=base / "index").index()
+    return base
+
+
+def _bot(folders, monkeypatch, url):
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-123")
+    return Assistant(corpus_dir=folders / "corpus", index_dir=folders / "index", llm="openai:any")
+
+
+def test_an_http_error_ends_in_the_extractive_answer_with_a_notice(folders, monkeypatch):
+    with FaultServer() as faults:
+        answer = _bot(folders, monkeypatch, faults.url("error500")).ask("How much do mid-level ML engineers earn?")
+    assert answer.answered and "15–25 LPA" in answer.text and answer.citations
+    assert answer.notice and "extractive" in answer.notice
+    assert "sk-test-secret-123" not in answer.notice + str(answer.verification)
+
+
+def test_a_parroted_condensed_question_is_not_used(folders, monkeypatch):
+    history = [{"role": "user", "content": "What do junior ML engineers earn?"},
+               {"role": "assistant", "content": "₹8,00,000 – ₹12,00,000 per annum [1]."}]
+    with FaultServer(script="What do junior ML engineers earn?") as parrot:
+        answer = _bot(folders, monkeypatch, parrot.url("scripted")).ask("And for seniors?", history=history)
+    assert answer.query == "What do senior ML engineers earn?"
+    assert "Senior/Lead" in answer.text and "Junior" not in answer.text
+
+
+def test_a_refusal_never_calls_the_llm(folders, monkeypatch):
+    with FaultServer() as faults:  # "hang" would take the full timeout if it were called
+        bot = _bot(folders, monkeypatch, faults.url("hang"))
+        bot.settings = bot.settings.replace(llm_timeout=60)
+        answer = bot.ask("What is the notice period at Swiggy?")
+    assert not answer.answered and answer.citations == [] and not answer.notice
+    assert answer.verification is None  # generate_answer would have recorded {"status": "skipped"}
