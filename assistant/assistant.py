@@ -9,6 +9,7 @@ The index is brought in step with the corpus folder on first use. Documents adde
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -20,6 +21,7 @@ from .errors import CorpusError, IndexBusyError, QuestionError
 from .schema import Answer, IngestReport
 
 log = logging.getLogger("assistant")
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")  # terminal escape sequences
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -27,7 +29,7 @@ def clean_question(question: str, limit: int) -> str:
     """The question without control characters; QuestionError when empty or over `limit`."""
     if not isinstance(question, str):
         raise QuestionError("The question must be text.")
-    text = _CONTROL.sub(" ", question.replace("\x00", ""))
+    text = _CONTROL.sub(" ", _ANSI.sub("", question.replace("\x00", "")))
     text = re.sub(r"[ \t\r\n]+", " ", text).strip()
     if not text:
         raise QuestionError("The question is empty: please type a question about the documents.")
@@ -90,17 +92,17 @@ class Assistant:
             else:
                 items.append(path)
         with self._lock, writer_lock(self.settings.index_dir):
-            staged = []
+            # Index from where the file is; only a file that was accepted is then copied in, so a
+            # broken upload never replaces a good file of the same name.
+            self._indexer.index_files([(path, path.name) for path in items], scope or "", progress, report)
+            accepted = set(report.added) | set(report.updated) | set(report.unchanged)
             for path in items:
                 target = folder / path.name
-                if path.resolve() != target.resolve():
+                if path.name in accepted and path.resolve() != target.resolve():
                     folder.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
-                staged.append((target, path.name))
-            self._indexer.index_files(staged, scope or "", progress, report)
-            for name, _ in report.skipped:  # a file that wasn't indexed doesn't stay in the corpus either
-                if (folder / name).exists() and name not in self._indexer_sources(scope):
-                    (folder / name).unlink()
+                    partial = folder / f".{path.name}.part"
+                    shutil.copyfile(path, partial)
+                    os.replace(partial, target)
             self._refresh()
         return report
 

@@ -47,6 +47,7 @@ _ENV = {
     "llm_base_url": ("ASSISTANT_LLM_BASE_URL", str),
     "chroma_url": ("ASSISTANT_CHROMA_URL", str),
     "chroma_token": ("ASSISTANT_CHROMA_TOKEN", str),
+    "collection": ("ASSISTANT_CHROMA_COLLECTION", str),  # one per deployment sharing a Chroma server
 }
 
 

@@ -3,7 +3,9 @@
 Supported: .txt, .md, .html/.htm, .pdf (page numbers kept, outline headings used), .docx.
 A file that can't be read is reported with its reason instead of stopping the run. PDFs are parsed
 in a child process with a time and a memory limit, so a file built to keep the parser busy or to
-exhaust memory costs one child, not the app.
+exhaust memory costs one child, not the app. What a reader of the file would not see (HTML hidden
+by inline style, white or sub-2pt PDF text) and sentences addressed to an AI ("ignore previous
+instructions ...") are left out of the text: they are how prompt injection gets into answers.
 Leaves out: finding headings in plain text and cutting passages (chunking.py).
 """
 
@@ -20,8 +22,6 @@ from pathlib import Path
 
 SUPPORTED = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
-PDF_SECONDS = 120  # wall-clock limit for reading one PDF (pypdf reads a few pages a second at worst)
-PDF_MEMORY_MB = 2048  # address-space limit of the child process that reads it
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.M)
 
@@ -82,7 +82,9 @@ def read_document(path: Path, source: str | None = None, data: bytes | None = No
         data = path.read_bytes()
     if not data.strip():
         raise ValueError("file is empty")
-    reader = {"txt": _read_text, "md": _read_markdown, "html": _read_html, "pdf": _read_pdf, "docx": _read_docx}[kind]
+    from .pdf import read_pdf
+
+    reader = {"txt": _read_text, "md": _read_markdown, "html": _read_html, "pdf": read_pdf, "docx": _read_docx}[kind]
     try:
         text, headings, pages = reader(data)
     except ValueError:
@@ -103,12 +105,13 @@ def read_document(path: Path, source: str | None = None, data: bytes | None = No
 
 
 _INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(previous|prior|above|earlier|all|your|these|system)\b[^.!?\n]{0,20}\b(instructions?|prompts?|rules|guidelines)\b"
+    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,30}\b(instructions?|prompts?|directives)\b"
+    r"|\b(ignore|disregard|forget)\s+(all\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|preceding)\s+(rules|guidelines|context)\b"
     r"|\bsystem prompt\b|\bjailbreak"
-    r"|\b(note|message|instructions?)\s+(to|for)\s+(the\s+|any\s+|all\s+)?(ai|assistant|chat\s*bot|llm|language model)s?\b"
-    r"|^[ \t\-*>]*(system|assistant)\s*:"
-    r"|\b(ai|assistant|chat\s*bot|llm|model)s?\b[^.!?\n]{0,30}\b(must|should|always|never|shall)\b[^.!?\n]{0,15}\b(say|tell|answer|respond|reply|print|reveal|claim|state)\b"
-    r"|\btell\s+(every|all|any|the)\s+users?\b",
+    r"|\b(note|message|instructions?)\s+(to|for)\s+(the\s+|any\s+|all\s+)?(ai|ai assistant|chat\s*bot|llm|language model)s?\b"
+    r"|^[ \t\-*>#\[]*(?-i:SYSTEM|ASSISTANT)\]?\s*:|<\|(system|im_start)\|>"
+    r"|\b(ai|ai assistant|chat\s*bot|llm|language model)s?\b[^.!?\n]{0,30}\b(must|should|always|never|shall)\b[^.!?\n]{0,15}\b(say|tell|answer|respond|reply|print|reveal|claim|state)\b"
+    r"|\b(always|never)\s+(tell|inform)\s+(the\s+|every\s+|all\s+|any\s+)?users?\b|\btell\s+(every|all|any)\s+users?\b",
     re.IGNORECASE | re.MULTILINE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
@@ -285,140 +288,6 @@ def _read_html(data: bytes):
     parser.feed(_decode(data))
     parser.close()
     return "".join(parser.parts), parser.headings, []
-
-
-def _read_pdf(data: bytes):
-    """Parse the PDF in a child process limited to PDF_SECONDS and PDF_MEMORY_MB."""
-    seconds, memory = PDF_SECONDS, PDF_MEMORY_MB
-    command = [sys.executable, "-c", "from assistant.corpus import _pdf_child; _pdf_child()", str(seconds), str(memory)]
-    try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds)
-    except subprocess.TimeoutExpired:  # run() has killed the child
-        raise ValueError(f"reading the PDF took longer than {seconds} s and was stopped; the file may be malformed") from None
-    try:
-        result = json.loads(done.stdout)
-    except ValueError:
-        result = None
-    if not isinstance(result, dict):
-        if done.returncode < 0:  # killed: over the CPU limit, or by the kernel
-            raise ValueError(f"the PDF reader was stopped (signal {-done.returncode}) before it finished; the file may be malformed")
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ValueError(f"the PDF reader failed ({tail[0][:200]})")
-    if "error" in result:
-        raise ValueError(result["error"])
-    headings = [Heading(*h) for h in result["headings"]] if result["headings"] is not None else None
-    return result["text"], headings, result["starts"]
-
-
-def _pdf_child():
-    """Child process: read a PDF from stdin under resource limits, print the result as JSON."""
-    import resource
-
-    seconds, memory = int(sys.argv[1]), int(sys.argv[2])
-    resource.setrlimit(resource.RLIMIT_AS, (memory * 2**20, memory * 2**20))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    data = sys.stdin.buffer.read()
-    try:
-        text, headings, starts = _parse_pdf(data)
-        result = {"text": text, "headings": None if headings is None else [[h.level, h.start, h.end] for h in headings], "starts": starts}
-    except MemoryError:
-        result = {"error": f"reading the PDF needed more than {memory} MB of memory and was stopped"}
-    except ValueError as exc:
-        result = {"error": str(exc)}
-    except Exception as exc:  # parsers raise anything on corrupt input
-        result = {"error": f"could not be parsed as PDF ({type(exc).__name__}: {exc})"}
-    sys.stdout.write(json.dumps(result))
-
-
-def _parse_pdf(data: bytes):
-    import io
-    import logging
-
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # warnings about sloppy files would fill stderr
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        raise ValueError("the PDF is encrypted")
-    pages, starts, length = [], [], 0
-    for page in reader.pages:
-        page_text = _CONTROL.sub("", _visible_text(page).replace("\r\n", "\n")).strip("\n") + "\n\n"
-        starts.append(length)
-        pages.append(page_text)
-        length += len(page_text)
-    text = "".join(pages)
-    return text, _pdf_outline_headings(reader, text), starts
-
-
-class _Ink:
-    """Follows a PDF page's fill colour, text render mode and font size, to tell hidden text from visible.
-
-    Hidden: white fill (invisible on the white page), render mode 3 or 7 (no ink), or a font under 2 pt.
-    pypdf hands text over line by line; a line is dropped when everything drawn into it was hidden.
-    """
-
-    def __init__(self):
-        self.stack: list[tuple] = []
-        self.white, self.mode, self.size = False, 0, 12.0
-        self.drawn_hidden = self.drawn_visible = False
-        self.parts: list[str] = []
-
-    def before(self, op: bytes, args, cm, tm):
-        if op == b"q":
-            self.stack.append((self.white, self.mode, self.size))
-        elif op == b"Q" and self.stack:
-            self.white, self.mode, self.size = self.stack.pop()
-        elif op in (b"g", b"rg", b"k", b"sc", b"scn") and args and all(isinstance(a, (int, float)) for a in args):
-            values = [float(a) for a in args]
-            self.white = all(v >= 0.95 for v in values) if len(values) in (1, 3) else all(v <= 0.05 for v in values)
-        elif op == b"Tr" and args:
-            self.mode = int(args[0])
-        elif op == b"Tf" and len(args) > 1:
-            self.size = float(args[1])
-        elif op in (b"Tj", b"TJ", b"'", b'"'):
-            scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])) ** 0.5
-            hidden = self.white or self.mode in (3, 7) or self.size * scale < 2
-            self.drawn_hidden |= hidden
-            self.drawn_visible |= not hidden
-
-    def text(self, text: str, cm, tm, font, size):
-        if not (self.drawn_hidden and not self.drawn_visible):
-            self.parts.append(text)
-        self.drawn_hidden = self.drawn_visible = False
-
-
-def _visible_text(page) -> str:
-    """The page's text as pypdf extracts it, without the lines drawn invisibly."""
-    ink = _Ink()
-    page.extract_text(visitor_operand_before=ink.before, visitor_text=ink.text)
-    return "".join(ink.parts)
-
-
-def _pdf_outline_headings(reader, text: str) -> list[Heading] | None:
-    """Headings from the PDF outline, located as whole lines of the text; None without an outline."""
-    try:
-        outline = reader.outline
-    except Exception:
-        return None
-    titles: list[tuple[int, str]] = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            elif getattr(item, "title", None):
-                titles.append((level, item.title.strip()))
-
-    walk(outline or [], 1)
-    if not titles:
-        return None
-    headings, pos = [], 0
-    for level, title in titles:
-        m = re.compile(r"^[ \t]*(" + re.escape(title) + r")[ \t]*$", re.M).search(text, pos)
-        if m:
-            headings.append(Heading(level, m.start(1), m.end(1)))
-            pos = m.end()
-    return headings or None
 
 
 def _read_docx(data: bytes):

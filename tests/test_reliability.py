@@ -1,0 +1,335 @@
+"""The index never loses data: one writer, crash safety, corrupt indexes, and a real Chroma server.
+
+Crash and lock tests use real processes (the CLI, SIGKILL); server tests run a real `chroma run`
+on 127.0.0.1 and reuse the indexing and answering tests against it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, AssistantError
+from assistant.evaluation import evaluate
+from assistant.indexing import writer_lock
+from assistant.store import CORRUPT_DIR, MANIFEST, _client
+
+from . import test_answers, test_indexing
+from .chroma_server import chroma_server, free_port
+from .conftest import DEV, GUIDE, load_jsonl
+
+QUESTIONS = [
+    "What is the salary range for a junior ML engineer in India?",
+    "Which vector databases are mentioned?",
+    "Which city leads for ML roles?",
+    "What is the salary of an ML engineer in Chennai?",  # a refusal must stay a refusal
+]
+
+
+# -- a real Chroma server --------------------------------------------------------------------
+
+
+@pytest.fixture
+def chroma_url(tmp_path):
+    with chroma_server(tmp_path / "chroma-server") as url:
+        yield url
+
+
+def _server_count(url: str, collection: str = "passages") -> int:
+    client = _client(Path("unused"), url, None)
+    return client.get_collection(collection).count()
+
+
+@pytest.mark.parametrize(
+    "indexing_test",
+    [
+        test_indexing.test_add_change_delete_and_unchanged,
+        test_indexing.test_fresh_process_on_unchanged_corpus_embeds_nothing,
+        test_indexing.test_settings_mismatch_rebuilds_with_a_message,
+        test_indexing.test_corrupt_manifest_rebuilds,
+        test_indexing.test_leftovers_of_a_crashed_ingest_are_swept,
+        test_indexing.test_add_documents_reports_added_updated_skipped,
+    ],
+    ids=lambda f: f.__name__.removeprefix("test_"),
+)
+def test_indexing_tests_pass_against_a_chroma_server(indexing_test, chroma_url, corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", chroma_url)  # the tests build Assistants from the settings
+    indexing_test(corpus, tmp_path)
+    assert not (tmp_path / "index" / "chroma.sqlite3").exists()  # nothing went to an embedded store
+    assert _server_count(chroma_url) >= 12  # the guide's passages live on the server
+
+
+def test_answers_from_a_chroma_server_match_the_dev_targets(chroma_url, corpus, tmp_path):
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", chroma_url=chroma_url, chroma_token="s3cret")
+    assert bot.index().passages_embedded == 12 and _server_count(chroma_url) == 12
+    test_answers.test_api_contract(bot)
+    metrics = evaluate(bot, load_jsonl(DEV)).metrics()
+    assert metrics["hit@1"] >= 0.90 and metrics["correct"] >= 0.90 and metrics["refusal"] >= 0.90, metrics
+    assert metrics["unsupported_figures"] == 0
+
+
+def test_command_line_option_uses_the_chroma_server(chroma_url, corpus, tmp_path):
+    out = _cli("ask", "Which vector databases are mentioned?", "--json", "--chroma-url", chroma_url,
+               "--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    answer = json.loads(out.stdout)
+    assert answer["answered"] and "Pinecone" in answer["text"]
+    assert _server_count(chroma_url) == 12 and not (tmp_path / "index" / "chroma.sqlite3").exists()
+
+
+def test_unreachable_chroma_server_is_a_clear_error(corpus, tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(AssistantError, match="Chroma server at .* could not be used"):
+        Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", chroma_url=url).index()
+
+
+def test_non_loopback_server_without_a_token_warns(monkeypatch, tmp_path):
+    import chromadb
+
+    calls = []
+    monkeypatch.setattr(chromadb, "HttpClient", lambda **kw: calls.append(kw) or "client")  # never connects
+    with pytest.warns(UserWarning, match="10.1.2.3 is not on this machine and no token is set"):
+        _client(tmp_path, "http://10.1.2.3:8000", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # none of these may warn
+        _client(tmp_path, "https://10.1.2.3", "tok")
+        for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "http://127.0.0.2:9000"):
+            _client(tmp_path, url, None)
+    assert calls[0]["host"] == "10.1.2.3" and calls[0]["port"] == 8000 and calls[0]["headers"] is None
+    assert calls[1]["ssl"] and calls[1]["port"] == 443 and calls[1]["headers"] == {"Authorization": "Bearer tok"}
+
+
+# -- one writer at a time --------------------------------------------------------------------
+
+
+def _cli(*args, timeout=240):
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_second_writer_on_the_command_line_fails_at_once(corpus, tmp_path):
+    with writer_lock(tmp_path / "index"):
+        started = time.monotonic()
+        out = _cli("index", "--corpus", str(corpus), "--index", str(tmp_path / "index"))
+        elapsed = time.monotonic() - started
+    assert out.returncode == 2 and "Another process is updating the index" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert elapsed < 30  # it did not wait for the lock (the embedding model is never even loaded)
+    assert not (tmp_path / "index" / MANIFEST).exists()
+
+
+class _LockHolder:
+    """Another process holding the index's write lock, as a running ingest does."""
+
+    def __init__(self, index_dir: Path):
+        code = (
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(index_dir / '.write.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(300)\n"
+        )
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_a_reader_during_a_write_leaves_the_writers_work_alone(corpus, tmp_path):
+    import dataclasses
+
+    from assistant.store import write_manifest
+
+    index = tmp_path / "index"
+    writer = Assistant(corpus_dir=corpus, index_dir=index)
+    writer.index()
+    # The writer's state half-way through an ingest: new passages stored, the manifest not yet switched.
+    store = writer._indexer.store
+    passage = store.passages()[0]
+    store.add([dataclasses.replace(passage, id="inflight-00000")], writer._embedder.embed_passages([passage.text]), ref="inflight")
+    writer._indexer.manifest["dirty"] = True
+    write_manifest(index, writer._indexer.manifest)
+    holder = _LockHolder(index)
+    try:
+        reader = Assistant(corpus_dir=corpus, index_dir=index)
+        answer = reader.ask("What do junior ML engineers earn?")
+        assert answer.answered and "Junior" in answer.text  # answers from what is indexed now
+        assert store.count() == 13 and "inflight" in store.refs()  # the in-flight passages were not swept
+        assert json.loads((index / MANIFEST).read_text())["dirty"] is True
+    finally:
+        holder.release()
+    assert Assistant(corpus_dir=corpus, index_dir=index).index().passages_embedded == 0
+    assert store.count() == 12  # the next writer sweeps the leftovers
+
+
+# -- a crash mid-ingest ----------------------------------------------------------------------
+
+_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from assistant import Assistant
+    from assistant.indexing import writer_lock
+    corpus, index, mode = sys.argv[1:4]
+    bot = Assistant(corpus_dir=corpus, index_dir=index)
+    report = bot.index() if mode == "index" else None
+    answers = [bot.ask(q).to_dict() for q in json.loads(sys.argv[4])]
+    store = bot._indexer.store
+    print(json.dumps({
+        # a refusal's wording lists the topics indexed, which grow as the ingest goes on: compare its verdict
+        "answers": [[a["answered"], a["text"] if a["answered"] else "", [(c["source"], c["start"], c["end"]) for c in a["citations"]]] for a in answers],
+        "count": store.count(), "live": sum(d["passages"] for d in bot._indexer.documents()),
+        "recovered": store.recovered, "summary": report.summary() if report else "", "rebuilt": report.rebuilt if report else "",
+    }))
+    """
+)
+
+
+def _one_thread() -> dict:
+    return {**os.environ, "OMP_NUM_THREADS": "1"}  # torch threads spinning against other tests cost more
+
+
+def _probe(corpus: Path, index: Path, mode: str) -> dict:
+    """In a fresh process: (index and) answer QUESTIONS; a fresh PersistentClient opens the index."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(corpus), str(index), mode, json.dumps(QUESTIONS)],
+        capture_output=True, text=True, timeout=300, env=_one_thread(),
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _filler(corpus: Path, n: int, days: int = 2):
+    """`n` small documents on a topic far from the guide's; rewriting them keeps their vocabulary."""
+    folder = corpus / "filler"
+    folder.mkdir(exist_ok=True)
+    for i in range(n):
+        (folder / f"garden-{i:03d}.txt").write_text(
+            f"Garden Note {i}\nWatering\nTomato bed {i} gets watered every {i % 7 + days} days in the dry season.\n",
+            encoding="utf-8",
+        )
+
+
+def _manifest(index: Path) -> dict:
+    return json.loads((index / MANIFEST).read_text(encoding="utf-8"))
+
+
+def test_sigkill_mid_ingest_keeps_the_previous_index_answering(corpus, tmp_path):
+    index, n = tmp_path / "index", 25
+    _filler(corpus, n)
+    before = _probe(corpus, index, "index")
+    assert before["count"] == before["live"] == 12 + n
+    assert [a[0] for a in before["answers"]] == [True, True, True, False]
+    old = {key: doc["hash"] for key, doc in _manifest(index)["documents"].items()}
+
+    _filler(corpus, n, days=3)  # every filler document changes: the ingest replaces versions
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_one_thread(),
+    )
+    replaced = lambda manifest: sum(doc["hash"] != old[key] for key, doc in manifest["documents"].items())  # noqa: E731
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline:  # wait until it is half-way through a write, then kill it
+            manifest = _manifest(index)
+            if replaced(manifest) > 3 and manifest["dirty"]:
+                break
+            assert ingest.poll() is None, "the ingest finished before it could be killed: make the corpus bigger"
+            time.sleep(0.005)
+        ingest.send_signal(signal.SIGKILL)
+    finally:
+        ingest.kill()
+        ingest.wait()
+    killed = _manifest(index)
+    assert ingest.returncode == -signal.SIGKILL
+    assert 3 < replaced(killed) < n  # it really died mid-way (most likely mid-write: "dirty" was set)
+    assert len(killed["documents"]) == 1 + n
+
+    # Another writer holds the lock, so the next reader answers from the index exactly as the crash left it.
+    with writer_lock(index):
+        after = _probe(corpus, index, "read")
+    assert after["recovered"] == ""  # a fresh PersistentClient opened the crashed index as it was
+    assert after["answers"] == before["answers"]
+    assert after["count"] >= after["live"] == 12 + n
+
+    finished = _probe(corpus, index, "index")
+    assert finished["rebuilt"] == "" and "0 skipped" in finished["summary"]
+    assert finished["answers"] == before["answers"]
+    final = _manifest(index)
+    assert not final["dirty"] and replaced(final) == n
+    assert finished["count"] == finished["live"] == 12 + n  # leftovers of the killed run swept, nothing doubled
+
+
+# -- a corrupt or mismatched index -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pristine_index(tmp_path_factory) -> Path:
+    """An index of the guide built in a separate process, so this process has never opened it."""
+    base = tmp_path_factory.mktemp("pristine")
+    (base / "corpus").mkdir()
+    shutil.copy(GUIDE, base / "corpus" / GUIDE.name)
+    out = _cli("index", "--corpus", str(base / "corpus"), "--index", str(base / "index"))
+    assert out.returncode == 0, out.stderr
+    return base / "index"
+
+
+def _damaged(pristine: Path, tmp_path: Path, how: str) -> Path:
+    index = tmp_path / "index"
+    shutil.copytree(pristine, index)
+    db = index / "chroma.sqlite3"
+    if how == "garbage":
+        db.write_bytes(os.urandom(db.stat().st_size))
+    elif how == "truncated":
+        db.write_bytes(db.read_bytes()[: db.stat().st_size // 3])
+    elif how == "vectors-missing":  # the Chroma files gone, the manifest still listing the guide
+        for path in index.iterdir():
+            if path.name not in (MANIFEST, ".write.lock"):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    elif how == "manifest-wrong-shape":
+        data = json.loads((index / MANIFEST).read_text())
+        data["documents"] = {key: "?" for key in data["documents"]}
+        (index / MANIFEST).write_text(json.dumps(data))
+    return index
+
+
+@pytest.mark.parametrize(
+    "how,message",
+    [
+        ("garbage", "could not be opened"),
+        ("truncated", "could not be opened"),
+        ("vectors-missing", "holds 0 passages but its manifest lists 12"),
+        ("manifest-wrong-shape", "manifest is missing or unreadable"),
+    ],
+)
+def test_corrupt_or_mismatched_index_is_rebuilt_once_with_a_message(pristine_index, corpus, tmp_path, how, message):
+    index = _damaged(pristine_index, tmp_path, how)
+    first = Assistant(corpus_dir=corpus, index_dir=index)
+    report = first.index()
+    assert message in report.rebuilt and report.passages_embedded == 12
+    answer = first.ask("What do junior ML engineers earn?")
+    assert answer.answered and "Junior" in answer.text
+    if "opened" in message:
+        assert (index / CORRUPT_DIR / "chroma.sqlite3").exists()  # kept for inspection, out of the way
+    again = Assistant(corpus_dir=corpus, index_dir=index).index()  # the next start: no rebuild loop
+    assert again.rebuilt == "" and again.passages_embedded == 0
+
+
+def test_a_reader_never_repairs_a_corrupt_index_under_a_running_writer(pristine_index, corpus, tmp_path):
+    index = _damaged(pristine_index, tmp_path, "garbage")
+    damaged = (index / "chroma.sqlite3").read_bytes()
+    holder = _LockHolder(index)
+    try:
+        with pytest.raises(AssistantError, match="could not be opened.*assistant index"):
+            Assistant(corpus_dir=corpus, index_dir=index).ask("What do junior ML engineers earn?")
+        assert (index / "chroma.sqlite3").read_bytes() == damaged and not (index / CORRUPT_DIR).exists()
+    finally:
+        holder.release()
