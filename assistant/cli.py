@@ -42,8 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     import logging
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)  # on the handler: bm25s sets its own logger to DEBUG when imported
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         return _run(args)
     except (AssistantError, ValueError, OSError) as exc:
