@@ -27,4 +27,4 @@ run: install
 	$(BIN)/python app.py
 
 test: install-test
-	$(BIN)/python -m pytest
+	ASSISTANT_TEST_ARTIFACTS=$(CURDIR)/test-artifacts $(BIN)/python -m pytest

@@ -30,6 +30,7 @@ class Settings:
     chroma_url: str | None = None  # use a `chroma run` server instead of the embedded store
     chroma_token: str | None = field(default=None, repr=False)
     collection: str = "passages"
+    shared_uploads: bool = False  # uploads visible to every browser session, not just the uploader's
     max_question_chars: int = MAX_QUESTION_CHARS
 
     def replace(self, **changes) -> "Settings":
@@ -48,6 +49,7 @@ _ENV = {
     "chroma_url": ("ASSISTANT_CHROMA_URL", str),
     "chroma_token": ("ASSISTANT_CHROMA_TOKEN", str),
     "collection": ("ASSISTANT_CHROMA_COLLECTION", str),  # one per deployment sharing a Chroma server
+    "shared_uploads": ("ASSISTANT_SHARED_UPLOADS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
 }
 
 
@@ -61,7 +63,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
             try:
                 values[name] = kind(raw)
             except ValueError as exc:
-                raise ValueError(f"{var}={raw!r} is not a valid {kind.__name__}") from exc
+                raise ValueError(f"{var}={raw!r} is not a valid {getattr(kind, '__name__', 'value')}") from exc
     for name, value in overrides.items():
         if value is None:
             continue
