@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,7 +101,8 @@ class Assistant:
                 target = folder / path.name
                 if path.name in accepted and path.resolve() != target.resolve():
                     folder.mkdir(parents=True, exist_ok=True)
-                    partial = folder / f".{path.name}.part"
+                    fd, partial = tempfile.mkstemp(dir=folder, prefix=".upload-")  # short: names may be 255 bytes
+                    os.close(fd)
                     shutil.copyfile(path, partial)
                     os.replace(partial, target)
             self._refresh()
