@@ -20,6 +20,7 @@ demo = build_app(
     assistant,
     shared_uploads=settings.shared_uploads,
     data_dir=settings.data_dir,
+    rate_limit=settings.rate_limit,
 )
 
 if __name__ == "__main__":

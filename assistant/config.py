@@ -31,6 +31,7 @@ class Settings:
     chroma_token: str | None = field(default=None, repr=False)
     collection: str = "passages"
     shared_uploads: bool = False  # uploads visible to every browser session, not just the uploader's
+    rate_limit: int = 30  # questions per minute from one browser session; 0 turns the limit off
     max_question_chars: int = MAX_QUESTION_CHARS
 
     def replace(self, **changes) -> "Settings":
@@ -49,6 +50,7 @@ _ENV = {
     "chroma_url": ("ASSISTANT_CHROMA_URL", str),
     "chroma_token": ("ASSISTANT_CHROMA_TOKEN", str),
     "collection": ("ASSISTANT_CHROMA_COLLECTION", str),  # one per deployment sharing a Chroma server
+    "rate_limit": ("ASSISTANT_RATE_LIMIT", int),
     "shared_uploads": ("ASSISTANT_SHARED_UPLOADS", lambda v: v.strip().lower() in ("1", "true", "yes", "on")),
 }
 

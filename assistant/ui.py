@@ -15,12 +15,14 @@ import logging
 import secrets
 import tempfile
 import threading
+import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import ui_render, uploads
+from .config import MAX_QUESTION_CHARS
 from .errors import AssistantError, DocumentError
 from .schema import Answer
 
@@ -75,22 +77,51 @@ def _md(text: Any) -> str:
     return ui_render.md_escape(str(text))
 
 
+class RateLimit:
+    """At most `limit` questions per `window` seconds from one browser session (None: unlimited)."""
+
+    def __init__(self, limit: int = 30, window: float = 60.0):
+        self.limit, self.window = limit, window
+        self._asked: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, session: str | None) -> bool:
+        if not session or self.limit <= 0:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._asked.get(session, []) if now - t < self.window]
+            allowed = len(recent) < self.limit
+            if allowed:
+                recent.append(now)
+            self._asked[session] = recent
+            return allowed
+
+
 class ChatHandlers:
     """Every action on the page as a plain method over the Assistant and a data folder."""
 
-    def __init__(self, assistant: Any, *, data_dir: str | Path = "data", shared_uploads: bool = False):
+    def __init__(self, assistant: Any, *, data_dir: str | Path = "data", shared_uploads: bool = False,
+                 rate_limit: RateLimit | None = None):
         self.assistant = assistant
         self.data_dir = Path(data_dir)
         self.shared_uploads = shared_uploads
+        self.rate_limit = rate_limit or RateLimit()
         self._feedback_lock = threading.Lock()
 
     # --- chat -------------------------------------------------------------------------------
 
-    def respond(self, message: str, turns: list[dict] | None, scope: str | None) -> Iterator[tuple]:
+    def respond(self, message: str, turns: list[dict] | None, scope: str | None, session: str | None = None) -> Iterator[tuple]:
         """Stream an answer to `message`; yields (chat messages, turns, sources panel, textbox)."""
         turns = list(turns or [])
         question = (message or "").strip()
         if not question:
+            yield chat_messages(turns), turns, self.panel(turns), message
+            return
+        if not self.rate_limit.allow(session):
+            turns.append({"question": question, "answer": None, "error": (
+                f"That is more than {self.rate_limit.limit} questions in {self.rate_limit.window:.0f} seconds; "
+                "please wait a moment and ask again.")})
             yield chat_messages(turns), turns, self.panel(turns), message
             return
         history = bot_history(turns)
@@ -114,7 +145,7 @@ class ChatHandlers:
         turn.pop("partial")
         yield chat_messages(turns), turns, self.panel(turns), ""
 
-    def retry(self, turns: list[dict] | None, message_index: int, scope: str | None) -> Iterator[tuple]:
+    def retry(self, turns: list[dict] | None, message_index: int, scope: str | None, session: str | None = None) -> Iterator[tuple]:
         """Ask the question of the turn holding `message_index` again, dropping that turn and later ones."""
         turns = list(turns or [])
         k = message_index // 2
@@ -122,7 +153,7 @@ class ChatHandlers:
             yield chat_messages(turns), turns, self.panel(turns), ""
             return
         question = turns[k]["question"]
-        yield from self.respond(question, turns[:k], scope)
+        yield from self.respond(question, turns[:k], scope, session)
 
     def clear(self) -> tuple:
         return [], [], ui_render.sources_html(None), ""
@@ -265,6 +296,11 @@ class ChatHandlers:
         )
 
 
+def _session(request) -> str | None:
+    """The browser session a request comes from (None when called without one, as tests do)."""
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
 def bot_history(turns: list[dict]) -> list[dict]:
     """The conversation so far in the messages format the Assistant takes (answers as plain text)."""
     history: list[dict] = []
@@ -292,11 +328,14 @@ def chat_messages(turns: list[dict]) -> list[dict]:
     return messages
 
 
-def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | Path = "data"):
-    """The chat page as a gr.Blocks, not launched; pass `launch_options(data_dir)` to `launch()`."""
+def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | Path = "data", rate_limit: int = 30):
+    """The chat page as a gr.Blocks, not launched; pass `launch_options(data_dir)` to `launch()`.
+
+    `rate_limit`: questions per minute one browser session may ask (0: no limit).
+    """
     import gradio as gr
 
-    h = ChatHandlers(assistant, data_dir=data_dir, shared_uploads=shared_uploads)
+    h = ChatHandlers(assistant, data_dir=data_dir, shared_uploads=shared_uploads, rate_limit=RateLimit(rate_limit))
     one_at_a_time = {"concurrency_id": "assistant", "concurrency_limit": 1}
 
     with gr.Blocks(title="ML Engineer Jobs in India: ask the guide", analytics_enabled=False) as demo:
@@ -311,7 +350,8 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
                     latex_delimiters=[], buttons=["copy"], placeholder="Ask about ML engineer jobs in India.",
                 )
                 with gr.Row():
-                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, elem_id="question")
+                    box = gr.Textbox(placeholder="Ask a question…", show_label=False, scale=5, elem_id="question",
+                                     max_length=MAX_QUESTION_CHARS)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Row():
                     export_btn = gr.Button("Export conversation", size="sm", elem_id="export")
@@ -343,15 +383,15 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
         def on_unload(request: gr.Request):
             h.end_session(uploads.scope_for(request.session_hash, shared_uploads))
 
-        def ask(message, turns_, scope_):
-            yield from h.respond(message, turns_, scope_)
+        def ask(message, turns_, scope_, request: gr.Request):
+            yield from h.respond(message, turns_, scope_, _session(request))
 
-        def ask_example(data: gr.SelectData, turns_, scope_):
+        def ask_example(data: gr.SelectData, turns_, scope_, request: gr.Request):
             value = data.value.get("text", "") if isinstance(data.value, dict) else str(data.value)
-            yield from h.respond(value, turns_, scope_)
+            yield from h.respond(value, turns_, scope_, _session(request))
 
-        def retry(data: gr.RetryData, turns_, scope_):
-            yield from h.retry(turns_, int(data.index), scope_)
+        def retry(data: gr.RetryData, turns_, scope_, request: gr.Request):
+            yield from h.retry(turns_, int(data.index), scope_, _session(request))
 
         def like(data: gr.LikeData, turns_):
             h.feedback(turns_, int(data.index), data.liked)

@@ -327,3 +327,23 @@ def test_an_unexpected_failure_ends_the_turn_with_a_message(handlers, monkeypatc
     assert steps[1][0][1]["content"].strip() == "Partial"
     messages, turns, _, _ = steps[-1]
     assert "Something went wrong while answering" in messages[1]["content"] and "partial" not in turns[0]
+
+
+def test_a_session_asking_too_fast_gets_a_plain_message_and_others_are_not_held_up(tmp_path):
+    from assistant.ui import ChatHandlers, RateLimit
+
+    class Echo:  # the Assistant is not what is tested here; it answers every question the same way
+        def stream(self, question, history=None, scope=None):
+            from assistant import Answer
+
+            yield Answer(f"echo {question} [1]", [], True, question)
+
+    h = ChatHandlers(Echo(), data_dir=tmp_path, rate_limit=RateLimit(limit=2, window=60))
+    last = lambda gen: list(gen)[-1]  # noqa: E731
+    turns = []
+    for n in range(2):
+        _, turns, _, _ = last(h.respond(f"q{n}", turns, None, session="a"))
+    _, turns, _, _ = last(h.respond("q2", turns, None, session="a"))
+    assert turns[-1]["answer"] is None and "more than 2 questions in 60 seconds" in turns[-1]["error"]
+    _, other, _, _ = last(h.respond("q0", [], None, session="b"))
+    assert other[-1]["answer"] is not None and not other[-1]["error"]
