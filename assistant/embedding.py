@@ -72,14 +72,23 @@ class Embedder:
         import torch
 
         with _LOCK:
-            # One short text gains nothing from more threads, and on a busy 2-core machine extra
-            # threads spin against each other: 1 thread measured ~23 ms where 2 took 200-700 ms.
+            # On a quiet 2-core machine two threads encode a question in ~10 ms against ~13 ms for one;
+            # on a busy one extra threads spin against each other (200-700 ms against ~23 ms). So use
+            # every thread only while the load leaves a core free.
             threads = torch.get_num_threads()
-            torch.set_num_threads(1)
+            torch.set_num_threads(threads if _quiet() else 1)
             try:
                 return self.model.get_query_embedding(text)
             finally:
                 torch.set_num_threads(threads)
+
+
+def _quiet() -> bool:
+    """Is there a core to spare (1-minute load average below the core count less one)?"""
+    try:
+        return os.getloadavg()[0] < max(1, (os.cpu_count() or 1) - 1)
+    except OSError:  # no load average on this platform
+        return False
 
 
 @lru_cache(maxsize=4)
