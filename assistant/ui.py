@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import ui_render, uploads
+from .ratelimit import RateLimit
 from .config import MAX_QUESTION_CHARS
 from .errors import AssistantError, DocumentError
 from .schema import Answer
@@ -33,32 +34,12 @@ EXAMPLES = [
     "How can I stand out as a candidate?",
 ]
 
-CSS = """
-.refusal { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .5em .8em; border-radius: 4px; }
-.ask-error { border-left: 4px solid #dc2626; padding: .5em .8em; }
-small.cited, small.retrieval-query, .retrieval-query { opacity: .75; font-size: .8em; }
-.sources .source { margin-bottom: .8em; }
-.sources .source-head { font-weight: 600; }
-.sources .source-section, .sources .source-score, .sources .source-page { font-size: .85em; opacity: .8; font-weight: 400; }
-.sources blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid #ccc; white-space: pre-wrap; }
-.sources mark { background: #fde68a; color: inherit; }
-.salary-chart { margin: 0 0 1em 0; }
-.salary-chart figcaption { font-weight: 600; margin-bottom: .4em; }
-.salary-chart .band { display: grid; grid-template-columns: 38% 1fr 7.5em; align-items: center; gap: .5em; margin: .25em 0; font-size: .85em; }
-.salary-chart .band-track { position: relative; height: 1em; background: rgba(127,127,127,.12); border-radius: 3px; }
-.salary-chart .band-bar { position: absolute; top: 0; bottom: 0; background: #2563eb; border-radius: 3px; }
-.salary-chart .open-ended .band-bar { background: linear-gradient(90deg, #2563eb 70%, rgba(37,99,235,.15)); }
-.salary-chart .axis .band-track { background: none; height: 1.2em; }
-.salary-chart .tick { position: absolute; transform: translateX(-50%); font-size: .8em; opacity: .7; }
-.salary-chart .chart-source { font-size: .8em; opacity: .75; margin-top: .3em; }
-table.documents { width: 100%; font-size: .9em; }
-"""
 
 
 def launch_options(data_dir: str | Path = "data") -> dict[str, Any]:
     """Keyword arguments for `demo.launch()` that the page needs (Gradio 6 takes CSS at launch)."""
     return {
-        "css": CSS,
+        "css": ui_render.CSS,
         "max_file_size": f"{uploads.MAX_BYTES // 1_048_576}mb",
         "allowed_paths": [str(Path(data_dir) / "exports")],
         "footer_links": ["api"],
@@ -75,27 +56,6 @@ def _no_progress(*args: Any, **kwargs: Any) -> None:
 
 def _md(text: Any) -> str:
     return ui_render.md_escape(str(text))
-
-
-class RateLimit:
-    """At most `limit` questions per `window` seconds from one browser session (None: unlimited)."""
-
-    def __init__(self, limit: int = 30, window: float = 60.0):
-        self.limit, self.window = limit, window
-        self._asked: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, session: str | None) -> bool:
-        if not session or self.limit <= 0:
-            return True
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._asked.get(session, []) if now - t < self.window]
-            allowed = len(recent) < self.limit
-            if allowed:
-                recent.append(now)
-            self._asked[session] = recent
-            return allowed
 
 
 class ChatHandlers:

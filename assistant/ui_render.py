@@ -19,6 +19,29 @@ from typing import Any, Iterable
 
 from .schema import Answer, Citation
 
+# The page's styles; Gradio 6 takes them at launch() (see ui.launch_options).
+CSS = """
+.refusal { border-left: 4px solid #d97706; background: rgba(217,119,6,.08); padding: .5em .8em; border-radius: 4px; }
+.ask-error { border-left: 4px solid #dc2626; padding: .5em .8em; }
+small.cited, small.retrieval-query, .retrieval-query { opacity: .75; font-size: .8em; }
+.sources .source { margin-bottom: .8em; }
+.sources .source-head { font-weight: 600; }
+.sources .source-section, .sources .source-score, .sources .source-page { font-size: .85em; opacity: .8; font-weight: 400; }
+.sources blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid #ccc; white-space: pre-wrap; }
+.sources mark { background: #fde68a; color: inherit; }
+.salary-chart { margin: 0 0 1em 0; }
+.salary-chart figcaption { font-weight: 600; margin-bottom: .4em; }
+.salary-chart .band { display: grid; grid-template-columns: 38% 1fr 7.5em; align-items: center; gap: .5em; margin: .25em 0; font-size: .85em; }
+.salary-chart .band-track { position: relative; height: 1em; background: rgba(127,127,127,.12); border-radius: 3px; }
+.salary-chart .band-bar { position: absolute; top: 0; bottom: 0; background: #2563eb; border-radius: 3px; }
+.salary-chart .open-ended .band-bar { background: linear-gradient(90deg, #2563eb 70%, rgba(37,99,235,.15)); }
+.salary-chart .axis .band-track { background: none; height: 1.2em; }
+.salary-chart .tick { position: absolute; transform: translateX(-50%); font-size: .8em; opacity: .7; }
+.salary-chart .chart-source { font-size: .8em; opacity: .75; margin-top: .3em; }
+table.documents { width: 100%; font-size: .9em; }
+"""
+
+
 REFUSAL_LABEL = "Not covered by the documents"
 
 _IMAGE_OR_LINK_DEF = re.compile(r"(!\[)|(^[ \t]*\[[^\]\n]*\]:)", re.MULTILINE)

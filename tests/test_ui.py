@@ -330,7 +330,8 @@ def test_an_unexpected_failure_ends_the_turn_with_a_message(handlers, monkeypatc
 
 
 def test_a_session_asking_too_fast_gets_a_plain_message_and_others_are_not_held_up(tmp_path):
-    from assistant.ui import ChatHandlers, RateLimit
+    from assistant.ratelimit import RateLimit
+    from assistant.ui import ChatHandlers
 
     class Echo:  # the Assistant is not what is tested here; it answers every question the same way
         def stream(self, question, history=None, scope=None):
