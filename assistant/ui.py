@@ -71,7 +71,8 @@ class ChatHandlers:
 
     # --- chat -------------------------------------------------------------------------------
 
-    def respond(self, message: str, turns: list[dict] | None, scope: str | None, session: str | None = None) -> Iterator[tuple]:
+    def respond(self, message: str, turns: list[dict] | None, scope: str | None, session: str | None = None,
+                backend: str | None = None) -> Iterator[tuple]:
         """Stream an answer to `message`; yields (chat messages, turns, sources panel, textbox)."""
         turns = list(turns or [])
         question = (message or "").strip()
@@ -89,7 +90,8 @@ class ChatHandlers:
         turns.append(turn)
         yield chat_messages(turns), turns, ui_render.sources_html(None), ""
         try:
-            for piece in self.assistant.stream(question, history=history, scope=scope):
+            chosen = {"llm": backend} if backend and backend in self.assistant.backends() else {}
+            for piece in self.assistant.stream(question, history=history, scope=scope, **chosen):
                 if isinstance(piece, Answer):
                     turn["answer"] = piece
                 else:
@@ -105,7 +107,8 @@ class ChatHandlers:
         turn.pop("partial")
         yield chat_messages(turns), turns, self.panel(turns), ""
 
-    def retry(self, turns: list[dict] | None, message_index: int, scope: str | None, session: str | None = None) -> Iterator[tuple]:
+    def retry(self, turns: list[dict] | None, message_index: int, scope: str | None, session: str | None = None,
+              backend: str | None = None) -> Iterator[tuple]:
         """Ask the question of the turn holding `message_index` again, dropping that turn and later ones."""
         turns = list(turns or [])
         k = message_index // 2
@@ -113,7 +116,7 @@ class ChatHandlers:
             yield chat_messages(turns), turns, self.panel(turns), ""
             return
         question = turns[k]["question"]
-        yield from self.respond(question, turns[:k], scope, session)
+        yield from self.respond(question, turns[:k], scope, session, backend)
 
     def clear(self) -> tuple:
         return [], [], ui_render.sources_html(None), ""
@@ -250,7 +253,8 @@ class ChatHandlers:
                     "and the extractive answer is shown when they don't hold")
         mode = "shared with every visitor" if self.shared_uploads else "private to your browser session"
         return (
-            f"**Answerer:** {_md(backend)} ({what}). Operators choose it with `ASSISTANT_LLM`.\n\n"
+            f"**Answerer:** {_md(backend)} ({what}). Operators set the default with `ASSISTANT_LLM`; "
+            "pick another of the offered ones below for this session.\n\n"
             f"**Index version:** `{self.assistant.index_version}`\n\n"
             f"**Uploads:** {mode}; {uploads.ACCEPTED}, up to {uploads.MAX_BYTES // 1_048_576} MB each."
         )
@@ -332,6 +336,8 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
                         remove_btn = gr.Button("Remove", size="sm", scale=1, elem_id="remove")
                 with gr.Tab("Settings"):
                     settings = gr.Markdown(elem_id="settings")
+                    backend = gr.Radio(choices=assistant.backends(), value=assistant.backend_name,
+                                       label="Answerer for this session", elem_id="backend")
 
         chat_out = [chatbot, turns, sources, box]
 
@@ -343,15 +349,15 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
         def on_unload(request: gr.Request):
             h.end_session(uploads.scope_for(request.session_hash, shared_uploads))
 
-        def ask(message, turns_, scope_, request: gr.Request):
-            yield from h.respond(message, turns_, scope_, _session(request))
+        def ask(message, turns_, scope_, backend_, request: gr.Request):
+            yield from h.respond(message, turns_, scope_, _session(request), backend_)
 
-        def ask_example(data: gr.SelectData, turns_, scope_, request: gr.Request):
+        def ask_example(data: gr.SelectData, turns_, scope_, backend_, request: gr.Request):
             value = data.value.get("text", "") if isinstance(data.value, dict) else str(data.value)
-            yield from h.respond(value, turns_, scope_, _session(request))
+            yield from h.respond(value, turns_, scope_, _session(request), backend_)
 
-        def retry(data: gr.RetryData, turns_, scope_, request: gr.Request):
-            yield from h.retry(turns_, int(data.index), scope_, _session(request))
+        def retry(data: gr.RetryData, turns_, scope_, backend_, request: gr.Request):
+            yield from h.retry(turns_, int(data.index), scope_, _session(request), backend_)
 
         def like(data: gr.LikeData, turns_):
             h.feedback(turns_, int(data.index), data.liked)
@@ -373,10 +379,10 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
 
         demo.load(on_load, None, [scope, docs, removable, settings])
         demo.unload(on_unload)
-        gr.on([box.submit, send.click], ask, [box, turns, scope], chat_out, **one_at_a_time)
-        chatbot.example_select(ask_example, [turns, scope], chat_out, **one_at_a_time)
-        chatbot.option_select(ask_example, [turns, scope], chat_out, **one_at_a_time)
-        chatbot.retry(retry, [turns, scope], chat_out, **one_at_a_time)
+        gr.on([box.submit, send.click], ask, [box, turns, scope, backend], chat_out, **one_at_a_time)
+        chatbot.example_select(ask_example, [turns, scope, backend], chat_out, **one_at_a_time)
+        chatbot.option_select(ask_example, [turns, scope, backend], chat_out, **one_at_a_time)
+        chatbot.retry(retry, [turns, scope, backend], chat_out, **one_at_a_time)
         chatbot.like(like, [turns], None)
         chatbot.select(select, [turns], sources)
         gr.on([chatbot.clear, clear_btn.click], h.clear, None, chat_out)

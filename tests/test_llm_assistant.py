@@ -54,3 +54,15 @@ def test_a_refusal_never_calls_the_llm(folders, monkeypatch):
         answer = bot.ask("What is the notice period at Swiggy?")
     assert not answer.answered and answer.citations == [] and not answer.notice
     assert answer.verification is None  # generate_answer would have recorded {"status": "skipped"}
+
+
+def test_a_backend_can_be_picked_per_question(folders, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    bot = Assistant(corpus_dir=folders / "corpus", index_dir=folders / "index")  # extractive by default
+    assert bot.backends()[0] == "extractive"
+    with FaultServer() as faults:
+        monkeypatch.setenv("OPENAI_BASE_URL", faults.url("error500"))
+        picked = bot.ask("How much do mid-level ML engineers earn?", llm="openai:any")
+        default = bot.ask("How much do mid-level ML engineers earn?")
+    assert picked.notice and "extractive" in picked.notice  # the LLM was tried, failed, fell back
+    assert not default.notice and default.text == picked.text

@@ -348,3 +348,25 @@ def test_a_session_asking_too_fast_gets_a_plain_message_and_others_are_not_held_
     assert turns[-1]["answer"] is None and "more than 2 questions in 60 seconds" in turns[-1]["error"]
     _, other, _, _ = last(h.respond("q0", [], None, session="b"))
     assert other[-1]["answer"] is not None and not other[-1]["error"]
+
+
+def test_a_session_can_pick_an_offered_answerer_but_not_an_arbitrary_one(tmp_path):
+    from assistant import Answer
+    from assistant.ui import ChatHandlers
+
+    class Recorder:  # records which answerer each question was asked with
+        asked: list = []
+
+        def backends(self):
+            return ["extractive", "llama-cpp"]
+
+        def stream(self, question, history=None, scope=None, llm=None):
+            self.asked.append(llm)
+            yield Answer("ok [1]", [], True, question)
+
+    bot = Recorder()
+    h = ChatHandlers(bot, data_dir=tmp_path)
+    list(h.respond("q", [], None, "s", "llama-cpp"))
+    list(h.respond("q", [], None, "s", "openai:someone-elses-endpoint"))
+    list(h.respond("q", [], None, "s", None))
+    assert bot.asked == ["llama-cpp", None, None]  # not offered: the configured default answers
