@@ -257,11 +257,11 @@ def test_injected_document_still_answers_what_it_visibly_says(injected):
 
 def test_an_llm_that_obeys_injections_is_overruled_by_the_sources(injected):
     llm = Obedient()
-    injected._llm = llm
+    injected._llms["obedient"] = llm  # loaded backends are cached by spec; ask for this one
     try:
-        answer = injected.ask(JUNIOR, scope="injected")
+        answer = injected.ask(JUNIOR, scope="injected", llm="obedient")
     finally:
-        injected._llm = None
+        injected._llms.pop("obedient", None)
     assert llm.sent, "the LLM was never asked"
     sent = "\n".join(m["content"] for m in llm.sent[-1])
     assert not any(phrase in sent for phrase in HIDDEN[:4])  # hidden text never reaches a model
