@@ -17,13 +17,14 @@ from .figures import extract_figures, lpa_reading
 from .lexicon import SLOTS, SYNONYMS
 from .query import Query, content_terms, tokens
 from .relevance import TermIndex, stem
-from .retrieval import Hit, find_bands
-from .schema import Answer, Citation
+from .retrieval import Hit
+from .schema import Citation
 
 MAX_UNITS = 4
 MAX_OVERVIEW = 6
 KEEP_RATIO = 0.72  # a line joins the answer when it scores this close to the best one
 _SALARY_INTENT = re.compile(r"\b(salar|pay|paid|earn|make|ctc|lpa|lakh|package|compensat|income|kitn|how much|range|band)", re.I)
+_SLOT_WORDS = frozenset(w for words in SLOTS.values() for w in words)
 _LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 
 
@@ -83,8 +84,7 @@ def _select(units: list[_Unit], weights: list[float]) -> list[_Unit]:
 
 def _overview(units, hits, query, terms, section_passages) -> list[_Unit] | None:
     """Every item of a section when the question is about the section as a whole, else None."""
-    slot_words = {w for words in SLOTS.values() for w in words}
-    if query.years is not None or query.money or slot_words & set(tokens(query.focus or query.text)):
+    if query.years is not None or query.money or _SLOT_WORDS & set(tokens(query.focus or query.text)):
         return None  # the question pins one band, level or city: not the section as a whole
     best = max(units, key=lambda u: u.score)
     heading = set(tokens(best.hit.passage.heading))
@@ -168,13 +168,12 @@ def _score_units(query: Query, hits: list[Hit], terms: TermIndex) -> tuple[list[
     total = sum(weights) or 1.0
     focus = query.focus or query.text
     salary = bool(_SALARY_INTENT.search(focus)) or bool(query.money)
-    slot_words = {w for words in SLOTS.values() for w in words}
-    asked_slots = {stem(w) for w in tokens(focus) if w in slot_words}
+    asked_slots = {stem(w) for w in tokens(focus) if w in _SLOT_WORDS}
     units = []
     for rank, hit in enumerate(hits):
         passage = hit.passage
         heading_stems = {stem(t) for t in tokens(passage.section + " " + passage.title)}
-        found = find_bands(passage)
+        found = hit.bands
         bands = {(b.start, b.end) for b in found if b.covers(query)}
         all_bands = {(b.start, b.end) for b in found}
         prior = 0.35 / (1 + rank) + (0.25 * hit.dense if hit.dense else 0.0)

@@ -38,7 +38,7 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
 
     >>> doc = Document("g.txt", "ML Guide\\nPay\\nJuniors earn:\\n- 8 LPA\\n- 12 LPA\\n", "h", "txt")
     >>> [(p.section, p.text) for p in chunk_document(doc)]
-    [('Pay', 'Juniors earn:\\n- 8 LPA\\n- 12 LPA')]
+    [('Pay', 'Pay\\nJuniors earn:\\n- 8 LPA\\n- 12 LPA')]
     """
     text = doc.text
     lines = _lines(text)

@@ -12,10 +12,7 @@ Leaves out: finding headings in plain text and cutting passages (chunking.py).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path

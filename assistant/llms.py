@@ -204,10 +204,7 @@ class OpenAILLM(LLM):
                 model=self.model, messages=messages, stream=True,
                 max_tokens=self.max_tokens, temperature=self.temperature,
             )
-            try:
-                yield from _openai_style(stream)
-            finally:
-                getattr(stream, "close", lambda: None)()  # free the connection if we stop early
+            yield from _openai_style(stream)
 
         return _stream(pieces(), timeout, self._secrets)
 
@@ -242,16 +239,23 @@ class HFLLM(LLM):
                 messages, model=(self.model or None) if self.base_url else None, stream=True,
                 max_tokens=self.max_tokens, temperature=self.temperature,
             )
-            try:
-                yield from _openai_style(stream)
-            finally:
-                getattr(stream, "close", lambda: None)()  # free the connection if we stop early
+            yield from _openai_style(stream)
 
         return _stream(pieces(), timeout, self._secrets)
 
 
 def _openai_style(stream) -> Iterator[tuple[str, str | None]]:
-    """(text, finish_reason) from OpenAI-shaped chunks (openai and huggingface_hub both use them)."""
+    """(text, finish_reason) from OpenAI-shaped chunks (openai and huggingface_hub both use them).
+
+    Closes the stream when done or abandoned, to free the connection if we stop early.
+    """
+    try:
+        yield from _chunks(stream)
+    finally:
+        getattr(stream, "close", lambda: None)()
+
+
+def _chunks(stream) -> Iterator[tuple[str, str | None]]:
     for chunk in stream:
         if chunk.choices:
             choice = chunk.choices[0]

@@ -50,6 +50,7 @@ class Hit:
     dense: float | None  # cosine similarity, when the dense search returned it
     lexical: float | None  # BM25 score, when the lexical search returned it
     band: bool = False  # holds a band covering the years or amount asked about
+    bands: tuple = ()  # every band the passage states (parsed once, when the retriever was built)
 
 
 class Retriever:
@@ -60,6 +61,9 @@ class Retriever:
         self.embedder = embedder
         self.passages = {p.id: p for p in passages}
         self.bands = [band for p in passages for band in find_bands(p)]
+        self._bands_of: dict[str, tuple[Band, ...]] = {}
+        for band in self.bands:
+            self._bands_of[band.passage_id] = self._bands_of.get(band.passage_id, ()) + (band,)
         self._band_table = _band_table(self.bands)
         self.terms = _ScreenedTermIndex([f"{p.title}\n{embed_text(p)}" for p in passages])
         self.bm25 = _bm25(passages)
@@ -102,7 +106,8 @@ class Retriever:
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
         dense_of, lexical_of = dict(dense), dict(lexical)
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:k]
-        return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded) for pid in ranked]
+        return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded,
+                    self._bands_of.get(pid, ())) for pid in ranked]
 
     def _covering(self, query: Query) -> list[str]:
         """Ids of passages holding a band that covers the query (Band.covers for every band at once)."""

@@ -15,7 +15,6 @@ import logging
 import secrets
 import tempfile
 import threading
-import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path

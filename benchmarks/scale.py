@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEV, ROOT, folder_mb, load_jsonl, machine, median, offline, peak_rss_mb, percentile, table  # noqa: E402
+from _common import DEV, folder_mb, load_jsonl, machine, median, offline, peak_rss_mb, percentile, table  # noqa: E402
 
 SEED = 20261128
 PASSAGES_PER_FILE = 100

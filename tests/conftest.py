@@ -60,17 +60,22 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def guide_bot(tmp_path_factory):
-    """One Assistant over the guide, indexed once for the session (read-only use)."""
+def indexed_bot(base: Path, extra=()):
+    """An Assistant over a fresh copy of the guide (plus `extra` files), all under `base`, indexed."""
     from assistant import Assistant
 
-    base = tmp_path_factory.mktemp("guide")
     (base / "corpus").mkdir()
-    shutil.copy(GUIDE, base / "corpus" / GUIDE.name)
+    for path in (GUIDE, *extra):
+        shutil.copy(path, base / "corpus" / Path(path).name)
     bot = Assistant(corpus_dir=base / "corpus", index_dir=base / "index", data_dir=base / "data")
     bot.index()
     return bot
+
+
+@pytest.fixture(scope="session")
+def guide_bot(tmp_path_factory):
+    """One Assistant over the guide, indexed once for the session (read-only use)."""
+    return indexed_bot(tmp_path_factory.mktemp("guide"))
 
 
 def load_jsonl(path: Path) -> list[dict]:

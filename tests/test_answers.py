@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from assistant import Answer, Assistant, Citation, QuestionError
+from assistant import Answer, Citation, QuestionError
 from assistant.evaluation import evaluate
 from assistant.figures import unsupported_figures
 
@@ -190,18 +190,9 @@ def test_greeting_points_to_the_topics_without_claiming_a_gap(guide_bot):
 @pytest.fixture(scope="module")
 def crowded_bot(tmp_path_factory):
     """The guide plus the synthetic distractor documents on nearby topics."""
-    import shutil
+    from .conftest import indexed_bot
 
-    from .conftest import GUIDE
-
-    base = tmp_path_factory.mktemp("crowded")
-    (base / "corpus").mkdir()
-    shutil.copy(GUIDE, base / "corpus")
-    for path in (DATA / "distractors").iterdir():
-        shutil.copy(path, base / "corpus")
-    bot = Assistant(corpus_dir=base / "corpus", index_dir=base / "index")
-    bot.index()
-    return bot
+    return indexed_bot(tmp_path_factory.mktemp("crowded"), sorted((DATA / "distractors").iterdir()))
 
 
 def test_a_question_about_ml_roles_is_not_answered_from_another_role_or_field(crowded_bot):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 import unicodedata
 import zlib
@@ -20,7 +19,7 @@ from assistant import Assistant, QuestionError
 from assistant.figures import unsupported_figures
 from assistant.llms import LLM
 
-from .conftest import GUIDE, ROOT
+from .conftest import GUIDE, ROOT, indexed_bot
 from .factory import make_pdf
 
 JUNIOR = "What do junior ML engineers earn?"
@@ -205,12 +204,7 @@ class Obedient(LLM):
 @pytest.fixture(scope="module")
 def upload_bot(tmp_path_factory):
     """An Assistant over the guide that hostile tests may upload into (each test in its own scope)."""
-    base = tmp_path_factory.mktemp("hostile")
-    (base / "corpus").mkdir()
-    shutil.copy(GUIDE, base / "corpus" / GUIDE.name)
-    bot = Assistant(corpus_dir=base / "corpus", index_dir=base / "index", data_dir=base / "data")
-    bot.index()
-    return bot
+    return indexed_bot(tmp_path_factory.mktemp("hostile"))
 
 
 def _intact(bot):

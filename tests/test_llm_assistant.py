@@ -3,13 +3,11 @@ and a follow-up condensed badly by a small model falls back to the rewrite made 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from assistant import Assistant
 
-from .conftest import GUIDE
+from .conftest import indexed_bot
 from .llm_servers import FaultServer
 
 pytestmark = pytest.mark.llm
@@ -18,9 +16,7 @@ pytestmark = pytest.mark.llm
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     base = tmp_path_factory.mktemp("llm-bot")
-    (base / "corpus").mkdir()
-    shutil.copy(GUIDE, base / "corpus")
-    Assistant(corpus_dir=base / "corpus", index_dir=base / "index").index()
+    indexed_bot(base)
     return base
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant, Citation, DocumentError, ui_render, uploads
+
+from .conftest import indexed_bot
 from assistant.ui import ChatHandlers, bot_history, chat_messages
 
 GUIDE = Path(__file__).resolve().parents[1] / "corpus" / "ml-engineer-jobs-india.txt"
@@ -23,11 +24,7 @@ XSS = 'The Quokka pager rota pays <script>window.pwned=1</script> <img src=x one
 
 def make_assistant(root: Path) -> Assistant:
     """A real Assistant (packaged MiniLM, Chroma) over a copy of the guide, all under `root`."""
-    (root / "corpus").mkdir()
-    shutil.copy(GUIDE, root / "corpus")
-    bot = Assistant(corpus_dir=root / "corpus", index_dir=root / "index", data_dir=root / "data")
-    bot.documents()  # builds the index
-    return bot
+    return indexed_bot(root)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,16 @@
+"""The worked examples in module docstrings stay true (pytest doesn't collect doctests by itself)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["chunking", "corpus", "embedding", "grounding", "query", "relevance", "retrieval", "ui_render", "uploads"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(f"assistant.{name}"))
+    assert result.failed == 0
