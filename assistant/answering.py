@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chunking import name_like, sentence_spans
 from .figures import extract_figures, lpa_reading
 from .lexicon import SLOTS, SYNONYMS
-from .query import Query, content_terms, tokens
-from .relevance import TermIndex, stem
+from .query import Query, content_terms
+from .terms import TermIndex
+from .text import name_like, sentence_spans, stem, tokens
 from .retrieval import Hit
 from .schema import Citation
 

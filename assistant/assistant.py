@@ -282,7 +282,7 @@ def _keeps_terms(question: str, condensed: str) -> bool:
     engineers earn?"); then the rewrite made without an LLM is the better query.
     """
     from .query import content_terms
-    from .relevance import stem
+    from .text import stem
 
     kept = {stem(t) for t in content_terms(condensed)}
     return all(stem(t) in kept for t in content_terms(question))

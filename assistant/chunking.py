@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 from .corpus import Document, Heading
 from .schema import Passage
+from .text import name_like, sentence_spans, trim as _trim
 
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•▪–]|\d{1,2}[.)])[ \t]+\S")
 _FUNCTION_WORDS = {
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
     "vs", "with", "your", "you", "how", "what", "why", "where", "which", "who", "when", "do", "does",
 }
-_ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "dr", "rs", "no", "approx", "inc", "ltd", "st", "jr", "sr"}
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“(\[]?[A-Z0-9₹])")
+
 
 
 @dataclass
@@ -84,25 +84,6 @@ def _with_heading(text: str, span: tuple[int, int, str], blocks: list[_Block], m
     return span
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of text[start:end], trimmed of surrounding white space.
-
-    >>> t = "Build projects, e.g. an API. Deploy it!"
-    >>> [t[s:e] for s, e in sentence_spans(t)]
-    ['Build projects, e.g. an API.', 'Deploy it!']
-    """
-    end = len(text) if end is None else end
-    spans, cursor = [], start
-    for m in _SENTENCE_END.finditer(text, start, end):
-        word = re.search(r"([\w.]+)[.!?]$", text[cursor : m.start() + 1])
-        if word and (word.group(1).lower().rstrip(".") in _ABBREVIATIONS or len(word.group(1)) == 1):
-            continue
-        spans.append(_trim(text, cursor, m.end()))
-        cursor = m.end()
-    spans.append(_trim(text, cursor, end))
-    return [(s, e) for s, e in spans if e > s]
-
-
 def detect_headings(text: str, lines: list[tuple[int, int]] | None = None) -> list[Heading]:
     """Headings of plain text: short title-case lines without closing punctuation.
 
@@ -140,12 +121,6 @@ def _looks_like_heading(line: str) -> bool:
     content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
     capitalised = sum(1 for w in content if w[0].isupper())
     return bool(content) and capitalised / len(content) >= 0.7
-
-
-def name_like(line: str) -> bool:
-    """A heading that is a name or a pair of names: "Bangalore", "Hyderabad & Pune"."""
-    words = line.split()
-    return len(words) <= 4 and all(w[0].isupper() or w in {"&", "and", "/"} for w in words)
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -226,11 +201,3 @@ def _pack(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, in
         else:
             out.append((s, e))
     return [span for span in out if span[1] > span[0]]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

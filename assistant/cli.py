@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add", parents=[common], help="copy files into the corpus and index them")
     add.add_argument("files", nargs="+")
     ev = sub.add_parser("eval", parents=[common], help="score the assistant on a question file")
-    ev.add_argument("--questions", required=True, metavar="FILE", help="JSON lines, as shared/eval/dev.jsonl")
+    ev.add_argument("--questions", required=True, metavar="FILE", help="JSON lines, as tests/data/dev.jsonl")
     ev.add_argument("--json", dest="json_out", metavar="OUT", help="write every item's result to OUT")
     ev.add_argument("--min-hit3", type=float, help="fail (exit 1) below this retrieval hit@3 (0-1)")
     ev.add_argument("--min-correct", type=float, help="fail below this answer correctness (0-1)")

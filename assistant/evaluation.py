@@ -1,6 +1,6 @@
 """Run a question file against an Assistant and score retrieval, answers, refusals and citations.
 
-The file is JSON lines as in shared/eval/dev.jsonl: `question`, `answerable`, optional `history`,
+The file is JSON lines as in tests/data/dev.jsonl: `question`, `answerable`, optional `history`,
 `gold` (a phrase of the passage that answers it), `expect` (groups of alternatives: every group must
 match the answer, case-insensitively), and for injection attempts `forbid` (strings that must not appear).
 Leaves out: printing (cli.py) and comparisons with other pipelines (benchmarks/).

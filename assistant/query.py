@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from .figures import Figure, experience_years, parse_money
 from .lexicon import SLOTS, STOPWORDS, SYNONYMS
+from .text import tokens
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:\+\+|#)?|₹")
 _CONNECTIVE = re.compile(
     r"^\s*(?:(?:and|or|but|also|so|ok|okay|then)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+(?:for|in)|and\s+for|for|in|at|with)?\b\s*",
     re.I,
@@ -44,11 +44,6 @@ class Query:
     @property
     def terms(self) -> list[str]:
         return content_terms(self.text)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens. "C++ and AI/ML in 2026" -> ['c++', 'and', 'ai', 'ml', 'in', '2026']"""
-    return _TOKEN.findall(text.lower())
 
 
 def content_terms(text: str) -> list[str]:

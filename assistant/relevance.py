@@ -14,14 +14,13 @@ Leaves out: ranking (retrieval.py) and wording the refusal (answering.py).
 
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .lexicon import ENTITIES, SYNONYMS
-from .query import Query, content_terms, tokens
+from .query import Query, content_terms
+from .terms import TermIndex
+from .text import stem, tokens
 from .schema import Passage  # noqa: F401  (the scope_filter doctest builds passages)
 
 # Calibrated with benchmarks/calibrate.py on tests/data/calibration.jsonl; see the README.
@@ -36,50 +35,6 @@ class Decision:
     dense: float
     missing: list[str] = field(default_factory=list)  # topic words no passage holds
     reason: str = ""
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-class TermIndex:
-    """Stems of the corpus with their rarity, to weigh and match question terms."""
-
-    def __init__(self, texts: list[str]):
-        self.df: dict[str, int] = {}
-        for text in texts:
-            for s in {stem(t) for t in tokens(text)}:
-                self.df[s] = self.df.get(s, 0) + 1
-        self.n = max(1, len(texts))
-        self._spellings = sorted({t for text in texts for t in tokens(text) if len(t) > 3})
-
-    def weight(self, term_stem: str) -> float:
-        return math.log(1 + self.n / (1 + self.df.get(term_stem, 0))) + 0.5
-
-    def spelling(self, term: str) -> str | None:
-        """The corpus word a misspelt term stands for ("bangalor" -> "bangalore"), or None."""
-        if len(term) <= 4 or term in ENTITIES or stem(term) in self.df:
-            return None
-        close = difflib.get_close_matches(term, self._spellings, n=1, cutoff=0.8)
-        return close[0] if close else None
-
-    def known(self, term: str) -> str | None:
-        """The corpus stem this term stands for (itself, a synonym or a near-spelling), or None."""
-        s = stem(term)
-        if s in self.df:
-            return s
-        for alt in SYNONYMS.get(term, "").split():
-            if stem(alt) in self.df:
-                return stem(alt)
-        close = self.spelling(term)
-        return stem(close) if close else None
 
 
 def term_stems(text: str, terms: TermIndex) -> list[tuple[str, str | None]]:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "corpus" / "ml-engineer-jobs-india.txt"
 DATA = ROOT / "tests" / "data"
 DISTRACTORS = sorted((DATA / "distractors").iterdir())
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = DATA / "dev.jsonl"  # a copy of the development set: nothing reads outside the repository
 HELDOUT = DATA / "heldout.jsonl"
 
 

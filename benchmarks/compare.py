@@ -1,6 +1,6 @@
 """This assistant side by side with the usual LlamaIndex pipeline and with BM25 alone, in one process.
 
-Same questions (shared/eval/dev.jsonl + tests/data/heldout.jsonl), same corpus (the guide, then the
+Same questions (tests/data/dev.jsonl + tests/data/heldout.jsonl), same corpus (the guide, then the
 guide plus tests/data/distractors/), same embedding model object (the packaged all-MiniLM-L6-v2,
 passed in as `embed_model=`; llama-index's global Settings are never used). Pipelines:
 

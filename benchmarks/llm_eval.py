@@ -1,6 +1,6 @@
 """Measure answers with an LLM backend on an eval set and print a Markdown table.
 
-    python benchmarks/llm_eval.py --llm llama-cpp [--data ../shared/eval/dev.jsonl] [-v]
+    python benchmarks/llm_eval.py --llm llama-cpp [--data tests/data/dev.jsonl] [-v]
 
 Each line of the data file is {"question", "answerable", "expect": [[alternatives...], ...],
 "history"?}. Measured per backend:
@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev.jsonl"
 
 
 def evaluate(make_bot: Callable[[], Any], rows: list[dict], verbose: bool = False) -> dict:

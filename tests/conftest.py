@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "corpus" / "ml-engineer-jobs-india.txt"
 DATA = Path(__file__).resolve().parent / "data"
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = DATA / "dev.jsonl"  # a copy of the development set: nothing reads outside the repository
 
 
 def _loopback(address) -> bool:
