@@ -64,6 +64,7 @@ class Answer:
     notice: str = ""  # a short note for the user, e.g. that an LLM failed and the extractive answer is shown
     verification: dict[str, Any] | None = None
     topics: list[str] = field(default_factory=list)  # what the documents cover, offered with a refusal
+    final: bool = True  # False on the extractive answer shown at once while an LLM writes its own
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
