@@ -6,13 +6,16 @@ the index, uploads, feedback and exports all go to tmp paths.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant, Citation, DocumentError, ui_render, uploads
+from assistant.llms import LLM
 
 from .conftest import indexed_bot
 from assistant.ui import ChatHandlers, bot_history, chat_messages
@@ -367,3 +370,142 @@ def test_a_session_can_pick_an_offered_answerer_but_not_an_arbitrary_one(tmp_pat
     list(h.respond("q", [], None, "s", "openai:someone-elses-endpoint"))
     list(h.respond("q", [], None, "s", None))
     assert bot.asked == ["llama-cpp", None, None]  # not offered: the configured default answers
+
+
+# -- an LLM writing beside the extractive answer ------------------------------------------------
+
+JUNIOR_LINE = "Junior ML Engineer (0-2 years)"
+
+
+class ContractStream:
+    """Assistant.stream as the contract says it runs with an LLM, around a real Assistant: the real
+    extractive answer first (final=False), then the LLM's pieces, then `final(extractive)`."""
+
+    backend_name = "extractive"
+
+    def __init__(self, bot, final=None, fail=False, refuse_first=False):
+        self.bot, self.final, self.fail, self.refuse_first = bot, final, fail, refuse_first
+        self.reached_llm = False
+
+    def backends(self):
+        return ["extractive", "fake-llm"]
+
+    def stream(self, question, history=None, scope=None, llm=None):
+        extractive = self.bot.ask(question, history, scope)
+        first = dataclasses.replace(extractive, final=False)
+        if self.refuse_first:
+            first = dataclasses.replace(first, answered=False, text="No line answers this.", citations=[])
+        yield first
+        self.reached_llm = True
+        for piece in ("Juniors earn ", "₹8,00,000 – ₹12,00,000 ", "per annum [1]."):
+            yield piece
+        if self.fail:
+            raise KeyError("the LLM part broke")
+        yield self.final(extractive) if self.final else dataclasses.replace(
+            extractive, text="Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1].", backend="fake-llm")
+
+
+def _replies(steps):
+    return [step[0][-1]["content"] if step[0] else "" for step in steps]
+
+
+def test_the_extractive_answer_shows_at_once_and_the_llm_answer_replaces_it_when_verified(bot, tmp_path):
+    h = ChatHandlers(ContractStream(bot), data_dir=tmp_path)
+    steps = list(h.respond(SALARY_Q, [], None, "s", "fake-llm"))
+    replies = _replies(steps)
+    first = next(i for i, r in enumerate(replies) if "llm-writing" in r)
+    assert JUNIOR_LINE in replies[first] and "Sources: [1] ml-engineer-jobs-india.txt" in replies[first]
+    assert "fake-llm is writing an answer" in replies[first] and "Juniors earn" not in replies[first]
+    assert "Salary Expectations" in steps[first][2], "the provisional answer's sources show at once"
+    streamed = replies[first + 1:-1]
+    assert streamed and all(JUNIOR_LINE in r and "llm-writing" in r for r in streamed), "the LLM writes below it"
+    assert "Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]." in streamed[-1]
+    messages, turns, panel, _ = steps[-1]
+    assert "llm-writing" not in replies[-1] and "answered by fake-llm" in replies[-1]
+    assert replies[-1].startswith("Juniors earn ₹8,00,000") and "Salary Expectations" in panel
+    assert set(turns[0]) == {"question", "answer", "error"} and turns[0]["answer"].backend == "fake-llm"
+    assert bot_history(turns)[1]["content"] == "Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]."
+
+
+def test_a_fallback_keeps_the_extractive_answer_with_a_note_saying_why(bot, tmp_path):
+    note = "The LLM timed out after 30 s; showing the extractive answer."
+    h = ChatHandlers(ContractStream(bot, final=lambda a: dataclasses.replace(a, notice=note)), data_dir=tmp_path)
+    reply = _replies(h.respond(SALARY_Q, [], None, "s", "fake-llm"))[-1]
+    assert reply.startswith(f"*{note}*") and JUNIOR_LINE in reply and "llm-writing" not in reply
+
+
+def test_a_failure_after_the_provisional_answer_keeps_it_with_a_note(bot, tmp_path):
+    h = ChatHandlers(ContractStream(bot, fail=True), data_dir=tmp_path)
+    messages, turns, _, _ = list(h.respond(SALARY_Q, [], None, "s", "fake-llm"))[-1]
+    answer = turns[0]["answer"]
+    assert answer is not None and answer.final and JUNIOR_LINE in answer.text and not turns[0]["error"]
+    assert answer.notice == ("Something went wrong while answering; the error has been logged; "
+                             "showing the answer quoted from the documents.")
+    assert "Juniors earn" not in messages[1]["content"], "unverified LLM text does not stay on the page"
+
+
+def test_a_provisional_refusal_is_not_shown_as_not_covered_while_the_llm_reads(bot, tmp_path):
+    h = ChatHandlers(ContractStream(bot, refuse_first=True), data_dir=tmp_path)
+    replies = _replies(h.respond(SALARY_Q, [], None, "s", "fake-llm"))
+    writing = [r for r in replies if "llm-writing" in r]
+    assert writing and all("Not covered" not in r and "provisional-note" in r for r in writing)
+    assert "fake-llm is reading the retrieved passages" in writing[0]
+    assert "answered by fake-llm" in replies[-1]
+
+
+def test_llm_questions_beyond_the_slots_get_the_quoted_answer_at_once(bot, tmp_path):
+    from assistant.serving import BUSY, LLMSlots
+
+    slots = LLMSlots(1)
+    assert slots.acquire()  # another session's question is with the LLM
+    contract = ContractStream(bot)
+    h = ChatHandlers(contract, data_dir=tmp_path, llm_slots=slots)
+    messages, turns, _, _ = list(h.respond(SALARY_Q, [], None, "s", "fake-llm"))[-1]
+    assert turns[0]["answer"].notice == BUSY and JUNIOR_LINE in turns[0]["answer"].text
+    assert messages[1]["content"].startswith(f"*{BUSY}*") and not contract.reached_llm
+
+
+class Behaving(LLM):
+    """A model that answers well: it quotes the passage holding the junior band, cites it, and takes its time."""
+
+    name = "behaving"
+
+    def generate(self, messages, *, timeout):
+        user = messages[-1]["content"]
+        blocks = re.findall(r'<passage n="(\d+)"[^>]*>(.*?)</passage>', user, flags=re.S)
+        n = next(number for number, text in blocks if JUNIOR_LINE in text)
+        for word in f"A Junior ML Engineer (0-2 years) earns ₹8,00,000 – ₹12,00,000 per annum [{n}].".split(" "):
+            time.sleep(0.02)
+            yield word + " "
+
+
+def test_a_verified_llm_answer_from_the_real_assistant_reaches_the_page(bot, handlers, monkeypatch):
+    monkeypatch.setitem(bot._llms, "behaving", Behaving())  # loaded backends are cached by spec
+    monkeypatch.setattr(bot, "backends", lambda: ["extractive", "behaving"])
+    steps = list(handlers.respond(SALARY_Q, [], None, "s", "behaving"))
+    replies = _replies(steps)
+    answer = steps[-1][1][0]["answer"]
+    assert answer.backend == "behaving" and answer.answered and answer.final, answer.notice
+    assert answer.citations[0].section == "Salary Expectations for ML Engineers"
+    assert "₹8,00,000 – ₹12,00,000" in answer.text and "answered by behaving" in replies[-1]
+    streamed = [i for i, r in enumerate(replies) if "earns" in r]
+    assert len(streamed) > 3, "the LLM's words stream in"
+    provisional = [i for i, r in enumerate(replies) if "llm-writing" in r]
+    if provisional:  # once Assistant.stream yields the provisional answer, it comes before the LLM's words
+        assert provisional[0] < streamed[0] and JUNIOR_LINE in replies[provisional[0]]
+
+
+def test_settings_offer_every_backend_and_the_page_handlers_are_not_an_api(bot, tmp_path, monkeypatch):
+    gr = pytest.importorskip("gradio")
+    from assistant.ui import build_app
+
+    monkeypatch.setattr(bot, "backends", lambda: ["extractive", "llama-cpp"])
+    demo = build_app(bot, data_dir=tmp_path / "data", llm_slots=3)
+    radio = next(b for b in demo.blocks.values() if isinstance(b, gr.Radio))
+    assert radio.choices == [("extractive: quotes the documents, no language model", "extractive"),
+                             ("llama-cpp: a language model running on this server", "llama-cpp")]
+    public = [fn.api_name for fn in demo.fns.values() if fn.api_visibility != "private"]
+    assert public == ["answer"]
+    groups = {fn.name: (fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values()}
+    assert groups["ask"] == groups["retry"] == groups["answer"] == ("questions", 5)
+    assert groups["upload"] == groups["remove"] == ("documents", 1)
