@@ -301,5 +301,6 @@ def provisional_markdown(turn: dict) -> str:
     else:
         shown = '<small class="provisional-note">No sentence of the documents answers this word for word.</small>'
         note = f"{writer} is reading the retrieved passages; its answer is checked against them before it is shown."
-    written = ui_render.md_escape(turn.get("partial", "").strip())
-    return f'{shown}\n\n<small class="llm-writing">{note}</small>\n\n{written or "…"}'
+    written = ui_render.md_escape(turn.get("partial", "").strip()) or "…"
+    draft = "\n".join("> " + line for line in written.splitlines())  # set apart: not yet checked
+    return f'{shown}\n\n<small class="llm-writing">{note}</small>\n\n{draft}'

@@ -6,9 +6,11 @@ browser context, which is a fresh Gradio session. Screenshots go to $ASSISTANT_T
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
+import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +34,28 @@ if not Path(CHROMIUM).exists():
 class Server(NamedTuple):
     url: str
     data: Path  # the app's data folder (feedback, exports)
+    gate: threading.Event  # holds the gated LLM back until a test sets it
+
+
+def _gated_llm(bot, gate: threading.Event):
+    """`bot.stream` with one more answerer, "gated-llm", that follows the stream contract: the real
+    extractive answer at once (final=False), a first piece, then, once `gate` is set, the rest
+    and the final Answer. The other answerers are the real ones."""
+    real = bot.stream
+
+    def stream(question, history=None, scope=None, llm=None):
+        if llm != "gated-llm":
+            yield from real(question, history, scope, llm)
+            return
+        extractive = bot.ask(question, history, scope)
+        yield dataclasses.replace(extractive, final=False)
+        yield "Juniors earn "
+        gate.wait(timeout=60)
+        yield "₹8,00,000 – ₹12,00,000 per annum [1]."
+        yield dataclasses.replace(extractive, text="Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1].",
+                                  backend="gated-llm")
+
+    return stream
 
 
 def _free_port() -> int:
@@ -48,11 +72,14 @@ def server(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setenv("GRADIO_TEMP_DIR", str(root / "gradio"))  # Gradio's upload and file cache
     bot = make_assistant(root)
+    gate = threading.Event()
+    bot.backends = lambda: ["extractive", "gated-llm"]  # the Settings tab offers it
+    bot.stream = _gated_llm(bot, gate)
     demo = build_app(bot, data_dir=root / "data")
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **launch_options(root / "data"))
-    yield Server(f"http://127.0.0.1:{port}/", root / "data")
+    yield Server(f"http://127.0.0.1:{port}/", root / "data", gate)
     demo.close()
     patch.undo()
 
@@ -163,3 +190,34 @@ def test_uploaded_markup_renders_inert(page, tmp_path):
     assert page.evaluate("window.pwned") is None
     assert page.locator("#chat img, #sources img, #chat script, #sources script").count() == 0
     assert fetched == []
+
+
+def test_the_quoted_answer_shows_at_once_while_an_llm_writes_and_other_sessions_carry_on(page, browser, server):
+    server.gate.clear()
+    page.get_by_role("tab", name="Settings").click()
+    page.locator("#backend label", has_text="gated-llm").click()
+    page.get_by_role("tab", name="Sources").click()
+    page.locator("#question textarea").fill(SALARY_Q)
+    page.locator("#ask").click()
+    reply = page.locator('#chat [data-testid="bot"]').first
+    reply.locator(".llm-writing").wait_for()
+    reply.get_by_text("Juniors earn").wait_for()  # the LLM's words stream in below the quoted answer
+    text = reply.inner_text()
+    assert "Junior ML Engineer (0-2 years)" in text and "Sources: [1]" in text
+    assert "gated-llm is writing an answer" in text and "answered by gated-llm" not in text
+    assert "Junior ML Engineer" in page.locator("#sources .source mark").first.inner_text()
+
+    other = browser.new_context().new_page()  # a second visitor, no LLM, while the first one's is held
+    other.set_default_timeout(TIMEOUT)
+    other.goto(server.url)
+    other.locator("#question textarea").wait_for()
+    answered = ask(other, "Which cities have the most ML jobs?", 1)
+    assert "[1]" in answered.inner_text() and "Bangalore" in answered.inner_text()
+    assert not server.gate.is_set() and reply.locator(".llm-writing").count() == 1, "the LLM is still writing"
+    other.context.close()
+
+    server.gate.set()
+    page.wait_for_function(
+        "() => { const m = document.querySelector('#chat [data-testid=\"bot\"]');"
+        " return m && /answered by gated-llm/.test(m.innerText) && !m.querySelector('.llm-writing'); }")
+    assert reply.inner_text().startswith("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]")
