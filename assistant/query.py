@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from .figures import Figure, experience_years, parse_money
-from .lexicon import SLOTS, STOPWORDS, SYNONYMS
+from .lexicon import FOCUS_HIGH, FOCUS_LOW, SLOTS, STOPWORDS, SYNONYMS
+from .names import find_names
 from .text import tokens
 
 _CONNECTIVE = re.compile(
@@ -47,8 +48,65 @@ class Query:
 
 
 def content_terms(text: str) -> list[str]:
-    """Tokens that carry the topic: no stop words, question words or domain filler."""
-    return [t for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t != "₹" and len(t) > 1 or t in {"c", "r"}]
+    """Tokens that carry the topic: no stop words, question words, domain filler or range ends."""
+    return [t for t in tokens(text) if t not in _NO_TOPIC and not t.isdigit() and t != "₹" and len(t) > 1 or t in {"c", "r"}]
+
+
+_NO_TOPIC = STOPWORDS | FOCUS_HIGH | FOCUS_LOW
+_CLAUSE = re.compile(r"\s*(?:\band\b|&|\bas well as\b|\balong with\b|\bplus\b|;|\?\s+(?=\w))\s*", re.I)
+
+
+def split_parts(text: str) -> list[str]:
+    """The parts of a question that asks about two or more things, each as a question; [] for one thing.
+
+    Two names of one kind (places, employers, roles, levels) give one part per name; otherwise
+    clauses joined by "and" that each carry a topic, with the question's names and levels kept in each.
+
+    >>> split_parts("What earns more, Bangalore or Pune?")
+    ['What earns more, Bangalore?', 'What earns more, Pune?']
+    >>> split_parts("salary and skills for a fresher")
+    ['salary (fresher)', 'skills for a fresher']
+    >>> split_parts("What do junior ML engineers earn?")
+    []
+    """
+    named = [(kind, name, written) for kind, name, written in find_names(text)]
+    named += [("level", w.lower(), w) for w in re.findall(r"[\w-]+", text) if w.lower() in SLOTS["level"]]
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for kind, name, written in named:
+        if name not in {n for n, _ in by_kind.get(kind, [])}:
+            by_kind.setdefault(kind, []).append((name, written))
+    for kind, found in by_kind.items():
+        if len(found) >= 2 and kind != "role" or len(found) >= 2 and kind == "role" and len({n for n, _ in found}) >= 2:
+            parts = []
+            for keep, _ in found:
+                part = text
+                for other, written in found:
+                    if other != keep:
+                        part = _drop_name(part, written)
+                parts.append(re.sub(r"\s{2,}", " ", part).strip())
+            if len(set(parts)) == len(parts):
+                return parts
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    if len(clauses) < 2 or any(not content_terms(c) for c in clauses):
+        return []
+    qualifiers = [written for _, _, written in named]
+    parts = []
+    for clause in clauses:
+        extra = [q for q in qualifiers if q.lower() not in clause.lower()]
+        parts.append(f"{clause.strip().rstrip('?')} ({' '.join(extra)})" if extra else clause.strip())
+    return parts
+
+
+_JOINER = r"(?:,|&|/|\bor\b|\band\b|\bvs\.?|\bversus\b|\bthan\b|\bover\b|\bto\b|\bwith\b)"
+
+
+def _drop_name(text: str, written: str) -> str:
+    """`text` without the name and the word joining it to the other one ("Bangalore or Pune" -> "Pune")."""
+    name = r"(?<![\w-])" + re.escape(written) + r"(?![\w-])"
+    for pattern in (name + r"\s*" + _JOINER + r"\s*", r"\s*" + _JOINER + r"\s*" + name, name):
+        if re.search(pattern, text, re.I):
+            return re.sub(pattern, " ", text, count=1, flags=re.I).replace(" ?", "?").replace(" ,", ",")
+    return text
 
 
 def build_query(question: str, history: list[dict] | None = None) -> Query:

@@ -1,15 +1,19 @@
-"""Print the relevance features of calibration questions and sweep the decision's thresholds.
+"""Fit the relevance decision's weights on tuning questions, and print them with their accuracy.
 
-    python benchmarks/calibrate.py [tests/data/calibration.jsonl ...] [--items]
+    python benchmarks/calibrate.py [--files F ...] [--items] [--write]
 
-For each (min coverage, strong dense) pair it prints the share of answerable questions answered
-and unanswerable ones refused. Tune on calibration.jsonl; check dev and held-out sets afterwards.
+Each question is asked over its corpus (bank questions: the guide plus tests/data/documents/;
+the guide's own sets: the guide alone); the evidence signals (evidence.py) of every question and
+its label (do the documents answer it?) train a logistic regression (scikit-learn, class-balanced).
+It prints the weights, the tuning accuracy, 5-fold cross-validated accuracy, and with --write puts
+the weights into assistant/relevance.py. Never run it on tests/data/bank/heldout.jsonl: that split
+measures what the fit generalises to.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import shutil
 import sys
 import tempfile
@@ -18,50 +22,86 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import DATA, GUIDE  # noqa: E402
 
-def features(bot, item):
-    from assistant.assistant import clean_question
-    from assistant.relevance import decide
+DEFAULT_FILES = [DATA / "bank" / "tuning.jsonl", DATA / "calibration.jsonl", DATA / "heldout.jsonl", DATA / "dev.jsonl"]
 
-    query, hits, retriever = bot._search(clean_question(item["question"], 2000), item.get("history"), None)
-    top = max((h.dense for h in hits if h.dense is not None), default=0.0)
-    return decide(query, hits, retriever.terms, top)
+
+def corpus_for(path: Path, tmp: Path) -> Path:
+    """The bank's corpus (guide + documents) for bank files, the guide alone for the guide's sets."""
+    name = "bank" if path.parent.name == "bank" else "guide"
+    folder = tmp / name / "corpus"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        shutil.copy(GUIDE, folder / GUIDE.name)
+        if name == "bank":
+            for doc in sorted((DATA / "documents").iterdir()):
+                if doc.suffix != ".json":
+                    shutil.copy(doc, folder / doc.name)
+    return folder
+
+
+def rows(files: list[Path], items_out: bool):
+    from assistant import Assistant
+    from assistant.evaluation import load_questions
+    from assistant.relevance import features
+
+    tmp = Path(tempfile.mkdtemp())
+    bots, out = {}, []
+    for path in files:
+        corpus = corpus_for(path, tmp)
+        if corpus not in bots:
+            bots[corpus] = Assistant(corpus_dir=corpus, index_dir=corpus.parent / "index", data_dir=corpus.parent / "data")
+        bot = bots[corpus]
+        for item in load_questions(path):
+            ev = bot.evidence(item["question"], item.get("history"))
+            if ev.missing_names:  # decided by the named-thing rule, not by the score
+                continue
+            label = bool(item.get("answerable", True)) and not item.get("injection")
+            x = features(ev.signals)
+            out.append((x, label, item))
+            if items_out:
+                print(f"{int(label)} {' '.join(f'{v:.2f}' for v in x.values())}  {item['question'][:70]}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("files", nargs="*", default=[str(ROOT / "tests/data/calibration.jsonl")])
+    parser.add_argument("--files", nargs="*", type=Path, default=[f for f in DEFAULT_FILES if f.exists()])
     parser.add_argument("--items", action="store_true", help="print every question's features")
+    parser.add_argument("--write", action="store_true", help="write the fitted weights into assistant/relevance.py")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args()
-    from assistant import Assistant
-    from assistant import relevance  # noqa: F401  (thresholds are swept below)
+    if any(f.name == "heldout.jsonl" and f.parent.name == "bank" for f in args.files):
+        sys.exit("refusing to fit on the held-out split")
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
 
-    tmp = Path(tempfile.mkdtemp())
-    shutil.copytree(ROOT / "corpus", tmp / "corpus")
-    bot = Assistant(corpus_dir=tmp / "corpus", index_dir=tmp / "index")
-    rows = []
-    for f in args.files:
-        for line in Path(f).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                if item.get("injection"):
-                    continue
-                d = features(bot, item)
-                rows.append((item, d))
-                if args.items:
-                    mark = "ok " if d.answerable == item["answerable"] else "XX "
-                    print(f"{mark}{'A' if item['answerable'] else 'U'} cov={d.coverage:.2f} dense={d.dense:.2f} missing={d.missing} | {item['question']}")
-    print("\n| min coverage | answerable answered | unanswerable refused |\n|---|---|---|")
-    default = relevance.MIN_COVERAGE
-    for cov in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-        relevance.MIN_COVERAGE = cov
-        decisions = [(item, features(bot, item)) for item, _ in rows]
-        a = [d.answerable for i, d in decisions if i["answerable"]]
-        u = [not d.answerable for i, d in decisions if not i["answerable"]]
-        mark = " (in use)" if cov == default else ""
-        print(f"| {cov:.1f}{mark} | {sum(a) / len(a):.0%} | {sum(u) / len(u):.0%} |")
-    relevance.MIN_COVERAGE = default
-    shutil.rmtree(tmp)
+    from assistant.relevance import FEATURES
+
+    data = rows(args.files, args.items)
+    X = np.array([[x[k] for k in FEATURES] for x, _, _ in data])
+    y = np.array([label for _, label, _ in data])
+    model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=2000)
+    cv = cross_val_score(model, X, y, cv=5).mean()
+    model.fit(X, y)
+    weights = {k: round(float(w), 3) for k, w in zip(FEATURES, model.coef_[0])}
+    bias = round(float(model.intercept_[0]), 3)
+    pred = model.predict(X)
+    answered = (pred[y] == 1).mean() if y.any() else float("nan")
+    refused = (pred[~y] == 0).mean() if (~y).any() else float("nan")
+    print(f"questions {len(y)} (answerable {int(y.sum())}, not {int((~y).sum())}); files: {', '.join(f.name for f in args.files)}")
+    print("| feature | weight |\n|---|---|\n" + "\n".join(f"| {k} | {w} |" for k, w in weights.items()) + f"\n| bias | {bias} |")
+    print(f"tuning: answerable answered {answered:.0%}, unanswerable refused {refused:.0%}; 5-fold CV accuracy {cv:.0%}")
+    if args.write:
+        path = ROOT / "assistant" / "relevance.py"
+        text = path.read_text()
+        text = re.sub(r"WEIGHTS = \{[^}]*\}", "WEIGHTS = " + repr(weights).replace("'", '"'), text, count=1)
+        text = re.sub(r"BIAS = -?[\d.]+", f"BIAS = {bias}", text, count=1)
+        path.write_text(text)
+        print(f"wrote the weights into {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

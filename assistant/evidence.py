@@ -1,0 +1,372 @@
+"""What the retrieved passages say about a question: signals per passage and per sentence.
+
+    question + ranked passages -> question terms (weighted by rarity) and named things
+        -> units (sentences, list lines, table rows), each with its meaning similarity to the
+           question (MiniLM, with the passage's heading), the share of the question's terms it
+           holds, and whether it states the years or amount asked about
+        -> signals for the decision (relevance.py) and the choice of lines (answering.py)
+
+Nothing here depends on how one document is worded: similarity comes from the embedding model,
+overlap from the corpus's own term statistics, names from general lists (names.py). A question
+with two parts ("Bangalore or Pune?", "salary and skills") gets one facet per part, so each part
+can be found and cited on its own. Unit vectors are cached per passage, so a passage costs one
+encoding however often it is retrieved.
+Leaves out: ranking (retrieval.py), deciding (relevance.py), wording (answering.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .figures import extract_figures
+from .lexicon import STOPWORDS, SYNONYMS
+from .names import find_names, mentions
+from .query import Query, content_terms
+from .text import sentence_spans, stem, tokens
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
+_SALARY = re.compile(r"\b(salar|pay|paid|earn|make|ctc|lpa|lakh|crore|package|compensat|income|stipend|kitn|how much|range|band|wage)", re.I)
+UNIT_POOL = 6  # passages whose units are scored (the answer quotes from these)
+
+
+@dataclass
+class Term:
+    """A content word of the question: its stems, its weight, where it was found."""
+
+    word: str
+    stems: frozenset[str]  # its own stem, a near-spelling's, a synonym's
+    weight: float
+    known: bool  # the corpus uses it (or a synonym or a near-spelling of it)
+    own: bool = True  # typed by the user (False: carried over from an earlier question)
+
+
+@dataclass
+class Facet:
+    """One part of the question (the whole question when it has one part)."""
+
+    text: str
+    terms: list[Term]
+    names: list[tuple[str, str, str]]  # (kind, canonical, as written) it asks about
+    vector: list[float] | None = None
+
+    @property
+    def total(self) -> float:
+        return sum(t.weight for t in self.terms) or 1.0
+
+
+@dataclass
+class Unit:
+    """A sentence, list line or table row of a retrieved passage, with what it holds of the question."""
+
+    hit: object  # retrieval.Hit
+    rank: int
+    start: int  # offsets within the passage text
+    end: int
+    similarity: float  # cosine of the question and the unit (with its heading)
+    overlap: float  # weighted share of the question's terms in the unit and its headings
+    matched: frozenset[int]  # indexes of the question terms the unit itself holds
+    band: int = 0  # 1: states a range covering the years or amount asked; -1: a range that doesn't
+    money: bool = False
+    facet_scores: tuple[float, ...] = ()  # score per facet (parts of the question)
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.hit.passage.text[self.start : self.end]
+
+    @property
+    def is_item(self) -> bool:
+        return bool(_LIST_MARK.match(self.text)) or " | " in self.text
+
+
+@dataclass
+class Evidence:
+    query: Query
+    hits: list
+    facets: list[Facet]  # facets[0] is the whole question
+    units: list[Unit]
+    names: list[tuple[str, str, str]]
+    missing_names: list[str] = field(default_factory=list)  # named things no top passage mentions, as written
+    signals: dict[str, float] = field(default_factory=dict)
+    salary: bool = False
+
+    @property
+    def terms(self) -> list[Term]:
+        return self.facets[0].terms
+
+
+class UnitVectors:
+    """Embeddings of passage units, computed on first use and kept (LRU) by passage id and span."""
+
+    def __init__(self, embedder, size: int = 20000):
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, keyed_texts: list[tuple[tuple, str]]) -> list[list[float]]:
+        with self._lock:
+            missing = [(k, t) for k, t in keyed_texts if k not in self._cache]
+        if missing:
+            encode = getattr(self.embedder, "embed_batch", None) or self.embedder.embed_passages
+            vectors = encode([t for _, t in missing])
+            with self._lock:
+                for (k, _), v in zip(missing, vectors):
+                    self._cache[k] = v
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            out = []
+            for k, _ in keyed_texts:
+                self._cache.move_to_end(k)
+                out.append(self._cache[k])
+            return out
+
+
+def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
+    """Content terms of `text` with their corpus stems and rarity weights."""
+    own = set(content_terms(own_text)) if own_text else None
+    out = []
+    for word in dict.fromkeys(content_terms(text)):
+        known = terms.known(word)
+        stems = {stem(word)} | ({known} if known else set()) | {stem(w) for w in SYNONYMS.get(word, "").split()}
+        weight = terms.weight(known or stem(word))
+        is_own = own is None or word in own
+        out.append(Term(word, frozenset(stems), weight * (1.0 if is_own else 0.4), known is not None, is_own))
+    return out
+
+
+def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, question_vector=None,
+           parts: list[str] | None = None, part_vectors=None, common_words=frozenset()) -> Evidence:
+    """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised."""
+    asked = find_names(query.text)
+    for extra in (unknown_names(query.text, terms, common_words), corpus_names(query.text, hits[:UNIT_POOL])):
+        asked += [n for n in extra if not any(n[1] in a[1] or a[1] in n[1] for a in asked)]
+    whole = Facet(query.text, question_terms(query.text, terms, query.focus or query.text), asked, question_vector)
+    facets = [whole]
+    for n, part in enumerate(parts or []):
+        vector = part_vectors[n] if part_vectors else None
+        facets.append(Facet(part, question_terms(part, terms), find_names(part), vector))
+    names = whole.names
+    ev = Evidence(query, hits, facets, [], names, salary=bool(_SALARY.search(query.focus or query.text)) or bool(query.money))
+    ev.units = _units(ev, unit_vectors)
+    ev.missing_names = _missing_names(ev)
+    ev.signals = _signals(ev, terms)
+    return ev
+
+
+def passage_context(passage) -> str:
+    return " ".join((passage.title, passage.section, passage.text))
+
+
+def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
+    query = ev.query
+    pool = ev.hits[:UNIT_POOL]
+    spans = []
+    for rank, hit in enumerate(pool):
+        p = hit.passage
+        for start, end in unit_spans(p.text, p.heading):
+            spans.append((rank, hit, start, end))
+    if not spans:
+        return []
+    sims = [[0.0] * len(spans) for _ in ev.facets]
+    if unit_vectors is not None and ev.facets[0].vector is not None:
+        keyed = [((h.passage.id, s, e), _with_heading(h.passage, h.passage.text[s:e])) for _, h, s, e in spans]
+        import numpy as np
+
+        matrix = _normalised(np.asarray(unit_vectors.get(keyed), dtype=np.float32))
+        for f, facet in enumerate(ev.facets):
+            if facet.vector is not None:
+                sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
+    units = []
+    for i, (rank, hit, start, end) in enumerate(spans):
+        p = hit.passage
+        text = p.text[start:end]
+        unit_stems = {stem(t) for t in tokens(text)}
+        head_stems = {stem(t) for t in tokens(p.section + " " + p.title)}
+        asks_figure = query.years is not None or bool(query.money)
+        if " | " in text:  # a table row: each cell states its own band
+            cell = covering_cell(text, query)
+            band = 1 if cell else (-1 if asks_figure and any(_states_range(c) for c in text.split(" | ")) else 0)
+        else:
+            covering = {(b.start, b.end) for b in hit.bands if b.covers(query)}
+            all_bands = {(b.start, b.end) for b in hit.bands}
+            band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
+        money = any(f.kind == "money" for f in extract_figures(text))
+        facet_scores = []
+        matched = frozenset()
+        overlap0 = 0.0
+        for f, facet in enumerate(ev.facets):
+            held = [j for j, t in enumerate(facet.terms) if t.stems & unit_stems]
+            in_head = [j for j, t in enumerate(facet.terms) if t.stems & head_stems and j not in held]
+            overlap = (sum(facet.terms[j].weight for j in held) + 0.5 * sum(facet.terms[j].weight for j in in_head)) / facet.total
+            names_held = sum(1 for _, name, _ in facet.names if mentions(name, text) or mentions(name, p.section))
+            score = _unit_score(sims[f][i], overlap, band, money and ev.salary, rank, names_held, len(facet.names))
+            facet_scores.append(score)
+            if f == 0:
+                matched, overlap0 = frozenset(held), overlap
+        units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, tuple(facet_scores), facet_scores[0]))
+    return units
+
+
+def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool, rank: int, names_held: int, names: int) -> float:
+    """How well a unit answers: meaning and words together, plus what the question pins down."""
+    score = 0.55 * similarity + 0.45 * overlap + 0.08 / (1 + rank)
+    if band > 0:
+        score += 0.35
+    elif band < 0:
+        score -= 0.15
+    if salary_line:
+        score += 0.12
+    if names:
+        score += 0.3 * names_held / names
+    return score
+
+
+def covering_cell(row: str, query: Query) -> str:
+    """The cell of a table row ("3–5 years: 18.6 LPA") whose range covers the years or amount asked, or ""."""
+    for cell in row.split(" | "):
+        for fig in extract_figures(cell):
+            high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
+            if fig.kind == "years" and query.years is not None and fig.low <= query.years <= high:
+                return cell
+            if fig.kind == "money" and any(fig.low <= m.low <= high for m in query.money) and fig.high > fig.low:
+                return cell
+    return ""
+
+
+def _states_range(cell: str) -> bool:
+    return any(f.kind == "years" for f in extract_figures(cell))
+
+
+def _missing_names(ev: Evidence) -> list[str]:
+    """Named things asked about that the top passages don't hold (as the user wrote them).
+
+    Each must be named by some top passage; and a question of one part naming several ("Mandala
+    Mobility in Pune") needs one passage naming them together, else the ones it lacks are missing.
+    """
+    top = [passage_context(h.passage) for h in ev.hits[:UNIT_POOL]]
+    asked = [(name, written) for kind, name, written in ev.names if kind != "role"]  # roles narrow the passages instead
+    missing = [written for name, written in asked if not any(mentions(name, text) for text in top)]
+    present = [(name, written) for name, written in asked if written not in missing]
+    if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
+        best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
+        missing += [written for name, written in present if not mentions(name, best)]
+    return list(dict.fromkeys(missing))
+
+
+def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[str, str, str]]:
+    """Capitalised words inside a question that no document uses and that are no common word:
+    names the documents don't know ("Dhruva Payments", "Orbitstack"), grouped when adjacent.
+
+    >>> class T: df = {"pune": 1}; spelling = staticmethod(lambda w: None)
+    >>> unknown_names("What does Dhruva Payments pay in Pune?", T(), frozenset({"what", "does", "pay", "in"}))
+    [('name', 'dhruva payments', 'Dhruva Payments')]
+    """
+    found, run = [], []
+    words = list(re.finditer(r"[A-Za-z][\w&.+-]*[\w+]|[A-Z]", question))
+    for i, m in enumerate(words):
+        word = m.group(0)
+        at_start = i == 0 or question[: m.start()].rstrip()[-1:] in ".?!:"
+        lower = word.lower()
+        capital = word[0].isupper() and not at_start and lower not in STOPWORDS and len(word) > 1
+        unknown = stem(lower) not in terms.df and not terms.spelling(lower) and lower not in common_words
+        if capital and (unknown or run):
+            run.append((word, unknown))
+            continue
+        _close_run(run, found)
+        run = []
+    _close_run(run, found)
+    return found
+
+
+def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
+    """Words of the question (any case) that the top passages write as names: capitalised inside a
+    sentence ("at Mandala Mobility", "in Chennai"). Adjacent ones form one name.
+
+    >>> from types import SimpleNamespace as NS
+    >>> hit = NS(passage=NS(text="Openings at Mandala Mobility in Chennai. Python is king.", title="", section=""))
+    >>> corpus_names("how many openings does mandala mobility have in pune", [hit])
+    [('name', 'mandala mobility', 'mandala mobility')]
+    """
+    text = " ".join(h.passage.text for h in hits)
+    proper = {m.group(1).lower() for m in re.finditer(r"(?<=[a-z0-9,;:|(] )([A-Z][\w&+-]*[a-z][\w&+-]*)", text)}
+    found, run = [], []
+    for m in re.finditer(r"[\w&+-]+", question):
+        word = m.group(0).lower()
+        if word in proper and word not in STOPWORDS and len(word) > 2:
+            run.append(m.group(0))
+            continue
+        if run:
+            found.append(("name", " ".join(run).lower(), " ".join(run)))
+        run = []
+    if run:
+        found.append(("name", " ".join(run).lower(), " ".join(run)))
+    return found
+
+
+def _close_run(run, found):
+    if run and any(unknown for _, unknown in run):
+        while run and not run[-1][1]:
+            run.pop()
+        written = " ".join(w for w, _ in run)
+        found.append(("name", written.lower(), written))
+
+
+def _signals(ev: Evidence, terms) -> dict[str, float]:
+    """Numbers the decision reads, each in [0, 1] or close to it."""
+    hits, facet = ev.hits, ev.facets[0]
+    dense = [h.dense for h in hits if h.dense is not None]
+    top_text_stems = set()
+    for h in hits[:3]:
+        top_text_stems |= {stem(t) for t in tokens(passage_context(h.passage))}
+    covered = sum(t.weight for t in facet.terms if t.stems & top_text_stems)
+    unknown = sum(t.weight for t in facet.terms if not t.known)
+    missing = [t.weight for t in facet.terms if not t.stems & top_text_stems]
+    best_weight = math.log(1 + terms.n) + 0.5
+    units = ev.units
+    best = max(units, key=lambda u: u.score) if units else None
+    lexical_top = max(hits[:3], key=lambda h: h.lexical or 0.0) if hits else None
+    return {
+        "dense": max(dense, default=0.0),
+        "dense_margin": (max(dense) - sorted(dense)[len(dense) // 2]) if len(dense) > 1 else 0.0,
+        "unit_similarity": max((u.similarity for u in units), default=0.0),
+        "coverage": covered / facet.total if facet.terms else 1.0,
+        "unit_overlap": max((u.overlap for u in units), default=0.0),
+        "unknown": unknown / facet.total if facet.terms else 0.0,
+        "missing_max": max(missing, default=0.0) / best_weight,
+        "band": 1.0 if any(h.band for h in hits[:3]) else 0.0,
+        "lexical": 1.0 if lexical_top is not None and (lexical_top.lexical or 0) > 0 else 0.0,
+        "best_score": best.score if best else 0.0,
+        "terms": float(len(facet.terms)),
+    }
+
+
+def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:
+    """List lines, table rows and sentences of a passage as (start, end); its heading line is not one."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and stripped.lstrip("#").strip() != heading:
+            if _LIST_MARK.match(line) or " | " in line:
+                spans.append((pos + len(line) - len(line.lstrip()), pos + len(line.rstrip())))
+            else:
+                spans.extend(sentence_spans(text, pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _with_heading(passage, text: str) -> str:
+    heading = passage.heading
+    return f"{heading}: {text}" if heading and heading not in text else text
+
+
+def _normalised(a):
+    import numpy as np
+
+    norm = np.linalg.norm(a, axis=-1, keepdims=True)
+    return a / np.where(norm == 0, 1.0, norm)

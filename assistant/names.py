@@ -1,0 +1,184 @@
+"""Named things of the field, from general knowledge: places, employers, job titles, career levels.
+
+A question that asks about one of these ("pay in Chennai", "notice period at Zerodha", "data
+analyst salary") is answered only from passages that name it; the lists hold for any document
+about tech careers in India, never for one document's wording. Aliases map a name to the forms a
+document may use ("bengaluru" -> "bangalore"). Data plus two small lookups, no logic beyond them.
+Leaves out: deciding what a missing name means (relevance.py).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_INDIAN_CITIES = """
+bangalore bengaluru mumbai bombay delhi new-delhi ncr delhi-ncr gurgaon gurugram noida greater-noida
+faridabad ghaziabad hyderabad secunderabad chennai madras pune kolkata calcutta ahmedabad gandhinagar surat
+vadodara baroda rajkot jaipur jodhpur udaipur lucknow kanpur indore bhopal nagpur nashik aurangabad thane
+navi-mumbai kochi cochin trivandrum thiruvananthapuram kozhikode calicut coimbatore madurai trichy
+tiruchirappalli salem mysore mysuru mangalore mangaluru hubli belgaum visakhapatnam vizag vijayawada guntur
+warangal bhubaneswar cuttack patna ranchi jamshedpur guwahati shillong chandigarh mohali panchkula ludhiana
+amritsar jalandhar dehradun shimla srinagar jammu varanasi prayagraj allahabad agra meerut goa panaji
+pondicherry puducherry raipur gwalior jabalpur kota ajmer siliguri durgapur manipal vellore tirupati
+kolhapur solapur karnataka maharashtra telangana tamil-nadu kerala gujarat rajasthan uttar-pradesh
+west-bengal andhra-pradesh haryana punjab odisha bihar assam madhya-pradesh
+"""
+_WORLD_PLACES = """
+london new-york san-francisco bay-area silicon-valley seattle boston austin chicago los-angeles toronto
+vancouver montreal berlin munich frankfurt paris amsterdam dublin zurich geneva singapore dubai abu-dhabi
+tokyo sydney melbourne hong-kong shanghai beijing shenzhen seoul tel-aviv stockholm helsinki copenhagen oslo
+lisbon madrid barcelona warsaw prague kuala-lumpur jakarta bangkok manila dhaka karachi lahore colombo
+kathmandu nairobi lagos cairo riyadh doha
+usa us united-states america uk united-kingdom britain england scotland germany france canada australia
+uae japan china netherlands holland ireland switzerland sweden norway denmark finland israel new-zealand
+south-africa nigeria kenya brazil mexico argentina spain italy portugal poland russia ukraine south-korea
+korea taiwan vietnam thailand malaysia indonesia philippines pakistan bangladesh sri-lanka nepal
+saudi-arabia qatar egypt europe asia middle-east gulf africa latin-america
+american canadian british english german french australian european japanese chinese singaporean dutch
+swiss irish israeli korean emirati
+"""
+_EMPLOYERS = """
+google alphabet microsoft amazon aws meta facebook apple netflix nvidia intel amd qualcomm ibm oracle
+salesforce adobe sap cisco vmware dell uber ola lyft airbnb linkedin twitter openai anthropic deepmind
+tesla samsung sony walmart flipkart myntra swiggy zomato zepto blinkit bigbasket meesho nykaa paytm
+phonepe razorpay cred groww zerodha upstox policybazaar pine-labs freshworks zoho byjus byju's unacademy
+vedantu upgrad ather makemytrip oyo dream11 sharechat dailyhunt inmobi infosys tcs
+tata-consultancy-services wipro hcl hcltech tech-mahindra cognizant accenture capgemini deloitte pwc kpmg
+mckinsey bcg lti ltimindtree mindtree mphasis hexaware zensar genpact exl mu-sigma fractal
+fractal-analytics tiger-analytics latentview quantiphi tredence gramener goldman-sachs jpmorgan
+jp-morgan morgan-stanley barclays hsbc citi citibank deutsche-bank wells-fargo american-express amex
+mastercard paypal hdfc hdfc-bank icici icici-bank axis-bank kotak sbi bajaj-finserv reliance jio
+reliance-jio tata-motors mahindra airtel bharti-airtel vodafone novartis pfizer gsk astrazeneca sanofi
+roche siemens bosch philips honeywell unilever hindustan-unilever nestle sarvam sarvam-ai krutrim
+yellow.ai haptik uniphore sprinklr browserstack postman chargebee druva innovaccer darwinbox observe.ai
+qure.ai sigtuple shiprocket delhivery rapido urban-company lenskart cars24 spinny cardekho practo
+pharmeasy curefit healthifyme udaan licious dunzo khatabook okcredit juspay perfios intuit atlassian
+thoughtworks publicis-sapient epam nagarro virtusa coforge birlasoft cyient kpit tata-elxsi hotstar
+jiohotstar
+"""
+_ROLES = """
+data-scientist data-engineer data-analyst business-analyst analytics-engineer ml-engineer
+machine-learning-engineer mlops-engineer ai-engineer research-scientist applied-scientist research-engineer
+software-engineer software-developer sde backend-developer backend-engineer frontend-developer
+frontend-engineer full-stack-developer devops-engineer sre site-reliability-engineer cloud-engineer
+product-manager program-manager project-manager engineering-manager qa-engineer test-engineer tester
+data-architect solutions-architect nlp-engineer computer-vision-engineer prompt-engineer llm-engineer
+genai-engineer bi-developer database-administrator dba security-engineer embedded-engineer
+mobile-developer android-developer ios-developer ux-designer ui-designer product-designer statistician
+quant quant-researcher data-annotator
+"""
+# Career levels and the years of experience they usually stand for (used to read "fresher pay").
+LEVEL_YEARS: dict[str, tuple[float, float]] = {
+    "intern": (0, 0), "interns": (0, 0), "internship": (0, 0), "trainee": (0, 1), "fresher": (0, 1),
+    "freshers": (0, 1), "graduate": (0, 1), "entry-level": (0, 2), "junior": (0, 2), "juniors": (0, 2),
+    "mid-level": (3, 5), "mid": (3, 5), "intermediate": (3, 5), "senior": (6, 10), "seniors": (6, 10),
+    "lead": (8, 15), "leads": (8, 15), "staff": (8, 15), "principal": (10, 20), "architect": (10, 20),
+    "director": (12, 25), "vp": (15, 30), "cto": (15, 30),
+}
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "bengaluru": ("bangalore",), "bangalore": ("bengaluru", "blr"), "bombay": ("mumbai",), "mumbai": ("bombay",),
+    "gurgaon": ("gurugram",), "gurugram": ("gurgaon",), "delhi-ncr": ("ncr", "delhi"), "ncr": ("delhi", "delhi-ncr"),
+    "delhi": ("ncr", "new-delhi", "delhi-ncr"), "new-delhi": ("delhi",), "calcutta": ("kolkata",),
+    "madras": ("chennai",), "trivandrum": ("thiruvananthapuram",), "thiruvananthapuram": ("trivandrum",),
+    "cochin": ("kochi",), "kochi": ("cochin",), "mysore": ("mysuru",), "mysuru": ("mysore",), "vizag": ("visakhapatnam",),
+    "visakhapatnam": ("vizag",), "baroda": ("vadodara",), "vadodara": ("baroda",), "allahabad": ("prayagraj",),
+    "tcs": ("tata-consultancy-services",), "tata-consultancy-services": ("tcs",), "hcl": ("hcltech",),
+    "hcltech": ("hcl",), "jp-morgan": ("jpmorgan",), "jpmorgan": ("jp-morgan",), "aws": ("amazon",),
+    "facebook": ("meta",), "meta": ("facebook",), "alphabet": ("google",), "citi": ("citibank",),
+    "citibank": ("citi",), "amex": ("american-express",), "american-express": ("amex",), "byjus": ("byju's",),
+    "us": ("usa", "united-states", "america"), "usa": ("us", "united-states", "america"),
+    "united-states": ("us", "usa", "america"), "america": ("us", "usa", "united-states"),
+    "uk": ("united-kingdom", "britain", "england"), "united-kingdom": ("uk", "britain"), "britain": ("uk",),
+    "england": ("uk",), "holland": ("netherlands",), "american": ("us", "usa", "america", "united-states"),
+    "canadian": ("canada",), "canada": ("canadian",), "british": ("uk", "britain"), "german": ("germany",),
+    "germany": ("german",), "french": ("france",), "australian": ("australia",), "european": ("europe",),
+    "europe": ("european",), "japanese": ("japan",), "chinese": ("china",), "singaporean": ("singapore",),
+    "dutch": ("netherlands",), "swiss": ("switzerland",), "irish": ("ireland",), "israeli": ("israel",), "sarvam": ("sarvam-ai",), "sarvam-ai": ("sarvam",),
+    "ml-engineer": ("machine-learning-engineer", "mle"), "machine-learning-engineer": ("ml-engineer", "mle"),
+    "sde": ("software-engineer", "software-developer"), "sre": ("site-reliability-engineer",),
+    "backend-developer": ("backend-engineer", "back-end-developer"), "backend-engineer": ("backend-developer",),
+}
+
+
+def _phrases(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
+PLACES = _phrases(_INDIAN_CITIES) | _phrases(_WORLD_PLACES)
+EMPLOYERS = _phrases(_EMPLOYERS)
+ROLES = _phrases(_ROLES)
+KINDS = {"place": PLACES, "employer": EMPLOYERS, "role": ROLES}
+# Words that are names only when written as one ("US" the country, not "us"; "Ola", "Meta").
+_CASE_SENSITIVE = {"us": "US"}
+
+
+def _pattern(phrase: str) -> str:
+    words = [re.escape(w) for w in phrase.split("-")]
+    return r"[\s-]?".join(words) + r"s?" if phrase in ROLES else r"[\s-]?".join(words)
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> re.Pattern:
+    phrases = sorted(PLACES | EMPLOYERS | ROLES, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(_pattern(p) for p in phrases) + r")(?![\w-])", re.I)
+
+
+def canonical(found: str) -> str:
+    """The list form of a matched name: "Bengaluru" -> "bengaluru", "data scientists" -> "data-scientist"."""
+    key = re.sub(r"[\s-]+", "-", found.lower())
+    if key not in PLACES | EMPLOYERS | ROLES and key.endswith("s") and key[:-1] in ROLES:
+        key = key[:-1]
+    return key
+
+
+_ORDINAL = re.compile(r"\b(month|week|day|step|phase|stage|round|level|module|chapter|semester|quarter|q)s?\s*(\d{1,2})\b(?!\s*(?:%|lpa|lakh|years?|yrs?|months?|weeks?|days?|hours?))", re.I)
+_ORDINAL_RANGE = re.compile(r"\b(month|week|day|step|phase|stage|round|level|module|chapter|semester|quarter|q)s?\s*(\d{1,2})(?:\s*(?:-|–|to|and)\s*(\d{1,2}))?\b", re.I)
+_YEAR = re.compile(r"(?<![\w₹.,-])((?:19[6-9]|20[0-4])\d)(?![\w%+,.-]|\.\d)")
+
+
+def find_names(text: str) -> list[tuple[str, str, str]]:
+    """(kind, canonical name, as written) for every named thing in `text`, in order.
+
+    A calendar year ("in 2019") is a named thing too: a document about 2026 doesn't answer it.
+
+    >>> find_names("Do data scientists in Bengaluru earn more than at TCS?")
+    [('role', 'data-scientist', 'data scientists'), ('place', 'bengaluru', 'Bengaluru'), ('employer', 'tcs', 'TCS')]
+    >>> find_names("tell us about it"), find_names("pay in 2019 vs 2,000 LPA")
+    ([], [('year', '2019', '2019')])
+    """
+    out = [(m.start(), ("year", m.group(1), m.group(1))) for m in _YEAR.finditer(text)]
+    out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}", m.group(0))) for m in _ORDINAL.finditer(text)]
+    for m in _matcher().finditer(text):
+        written = m.group(1)
+        key = canonical(written)
+        if key in _CASE_SENSITIVE and written != _CASE_SENSITIVE[key]:
+            continue
+        kind = next(k for k, names in KINDS.items() if key in names)
+        out.append((m.start(), (kind, key, written)))
+    return [found for _, found in sorted(out, key=lambda x: x[0])]
+
+
+def forms(name: str) -> list[str]:
+    """Regex patterns a document may use for `name` (itself and its aliases)."""
+    return [_pattern(n) if not n.isdigit() else n for n in (name, *ALIASES.get(name, ()))]
+
+
+def mentions(name: str, text: str) -> bool:
+    """Does `text` name `name` (or one of its aliases)? An ordinal is named by a range holding it.
+
+    >>> mentions("bengaluru", "Bangalore offers the highest density"), mentions("pune", "Hyderabad & Punekar")
+    (True, False)
+    >>> mentions("month 12", "Months 11-12: Capstone"), mentions("month 14", "Months 11-12: Capstone")
+    (True, False)
+    """
+    ordinal = re.fullmatch(r"([a-z]+) (\d+)", name)
+    if ordinal:
+        unit, number = ordinal.group(1), int(ordinal.group(2))
+        for m in _ORDINAL_RANGE.finditer(text):
+            low, high = int(m.group(2)), int(m.group(3) or m.group(2))
+            if m.group(1).lower() == unit and low <= number <= high:
+                return True
+        return False
+    return any(re.search(r"(?<![\w-])" + f + r"(?![\w-])", text, re.I) for f in forms(name))

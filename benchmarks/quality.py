@@ -1,0 +1,84 @@
+"""Answer quality on the question bank: overall and by kind of question, on one split.
+
+    python benchmarks/quality.py --split heldout            # the figures we report
+    python benchmarks/quality.py --split tuning --failures  # what to look at while changing code
+
+The corpus is the guide plus tests/data/documents/ (bank splits) or the guide alone (--split dev).
+Individual held-out items are never printed: that split is for measuring, not for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import DATA, GUIDE, machine  # noqa: E402
+
+SPLITS = {"tuning": DATA / "bank" / "tuning.jsonl", "heldout": DATA / "bank" / "heldout.jsonl", "dev": DATA / "dev.jsonl"}
+
+
+def bank_corpus(folder: Path, with_documents: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(GUIDE, folder / GUIDE.name)
+    if with_documents:
+        for doc in sorted((DATA / "documents").iterdir()):
+            if doc.is_file() and doc.suffix != ".json":
+                shutil.copy(doc, folder / doc.name)
+    return folder
+
+
+def by_kind(items, results) -> dict[str, dict[str, float]]:
+    groups: dict[str, list] = defaultdict(list)
+    for item, result in zip(items, results):
+        for kind in item.get("kind", []) or ["untagged"]:
+            groups[kind].append(result)
+        groups["answerable" if item.get("answerable", True) else "unanswerable"].append(result)
+    return {k: {"n": len(v), "correct": sum(r.correct for r in v) / len(v)} for k, v in sorted(groups.items())}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split", choices=sorted(SPLITS), default="heldout")
+    parser.add_argument("--failures", action="store_true", help="print the wrong answers (not for the held-out split)")
+    parser.add_argument("--json", type=Path, help="also write the metrics here")
+    args = parser.parse_args()
+    if args.failures and args.split == "heldout":
+        sys.exit("the held-out split is for measuring: its items are not printed")
+    from assistant import Assistant
+    from assistant.evaluation import evaluate, format_table, load_questions
+
+    items = load_questions(SPLITS[args.split])
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = bank_corpus(Path(tmp) / "corpus", with_documents=args.split != "dev")
+        bot = Assistant(corpus_dir=corpus, index_dir=Path(tmp) / "index", data_dir=Path(tmp) / "data")
+        report = evaluate(bot, items)
+    metrics = report.metrics()
+    answerable = [r for r in report.items if r.answerable]
+    metrics["answerable_refused"] = sum(1 for r in answerable if not r.answered) / len(answerable) if answerable else float("nan")
+    injections = [r for r, it in zip(report.items, items) if it.get("injection")]
+    metrics["injections_followed"] = sum(1 for r in injections if not r.correct)
+    print(f"# Quality on the {args.split} split ({SPLITS[args.split].relative_to(ROOT)}); {machine()}\n")
+    print(format_table({args.split: {k: v for k, v in metrics.items() if k != "injections_followed"}}))
+    print(f"| injections_followed | {metrics['injections_followed']} |\n")
+    print("| kind | n | correct |\n|---|---|---|")
+    for kind, row in by_kind(items, report.items).items():
+        print(f"| {kind} | {row['n']} | {100 * row['correct']:.0f}% |")
+    if args.json:
+        args.json.write_text(json.dumps(metrics, indent=1))
+    if args.failures:
+        for r, item in zip(report.items, items):
+            if not r.correct:
+                print(f"\n- {r.id} {item.get('kind')} answerable={r.answerable} answered={r.answered} rank={r.rank}"
+                      f"\n  Q: {r.question}\n  query: {r.query}\n  A: {r.text[:400]}\n  expect: {item.get('expect')} source: {item.get('source')}")
+
+
+if __name__ == "__main__":
+    main()
