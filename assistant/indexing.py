@@ -20,11 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
+from . import segments
 from .chunking import chunk_document
 from .corpus import file_hash, list_files, read_document
 from .errors import IndexBusyError
 from .schema import IngestReport, Passage
-from .store import PassageStore, hold_lock, holds_lock, read_manifest, write_manifest
+from .store import MANIFEST, PassageStore, hold_lock, holds_lock, read_manifest, write_manifest
+
+MERGE_FACTOR = 8  # segments of a size tier merged into one when this many have gathered
 
 CHUNKER_VERSION = 2  # bump when passages or what gets embedded change: old indexes then rebuild
 Progress = Callable[[int, int, str], None]  # (files done, files in all, file name)
@@ -58,9 +61,13 @@ class Indexer:
         self.max_chars = max_chars
         self.settings = {"embed_model": embedder.name, "dim": embedder.dim, "max_chars": max_chars, "chunker": CHUNKER_VERSION}
         self.manifest: dict = {}
+        self.segment_dir = self.store.index_dir / segments.FOLDER
+        self._loaded: dict[str, segments.Segment] = {}  # segments this process wrote or read, by name
+        self._seen = None  # the manifest file's identity when last read (see changed_on_disk)
 
     def open(self, rebuild: bool = False) -> str:
         """Load the manifest; reset the store when it can't be trusted. Returns why it was reset, or ''."""
+        self._seen = _identity(self.store.index_dir / MANIFEST)
         manifest = read_manifest(self.store.index_dir)
         reason = ""
         expected = sum(d["passages"] for d in manifest["documents"].values()) if manifest else 0
@@ -81,12 +88,114 @@ class Indexer:
             return ""
         if reason or manifest is None:
             self.store.reset()
-            manifest = {"settings": self.settings, "documents": {}, "dirty": False}
-            write_manifest(self.store.index_dir, manifest)
+            manifest = {"settings": self.settings, "documents": {}, "dirty": False, "segments": {}}
+            self._write(manifest)
         self.manifest = manifest
         if manifest.get("dirty"):
             self._sweep()
+        self._complete_segments()
         return reason
+
+    def _write(self, manifest: dict):
+        write_manifest(self.store.index_dir, manifest)
+        self._seen = _identity(self.store.index_dir / MANIFEST)
+
+    def changed_on_disk(self) -> bool:
+        """Whether another process switched the manifest since this one last read or wrote it (one stat)."""
+        return _identity(self.store.index_dir / MANIFEST) != self._seen
+
+    def reload(self) -> bool:
+        """Read the manifest again if another process changed it; True when the live documents changed."""
+        seen = _identity(self.store.index_dir / MANIFEST)
+        if seen == self._seen:
+            return False
+        manifest = read_manifest(self.store.index_dir)
+        self._seen = seen
+        if manifest is None or manifest.get("settings") != self.settings:
+            return False  # mid-rebuild or unreadable: keep answering from what we have
+        before = self.active_refs()
+        self.manifest = manifest
+        self._loaded = {k: v for k, v in self._loaded.items() if k in manifest.get("segments", {})}
+        return self.active_refs() != before
+
+    # -- what the retriever reads (retrieval.Retriever.open) --------------------------------
+
+    def live(self) -> dict[str, tuple[str, str]]:
+        """Live document versions: ref -> (scope, source)."""
+        return {d["ref"]: (d["scope"], d["source"]) for d in self.manifest.get("documents", {}).values()}
+
+    def segment_refs(self) -> dict[str, set[str]]:
+        return {name: set(refs) for name, refs in self.manifest.get("segments", {}).items()}
+
+    def load_segment(self, name: str, known=None) -> segments.Segment:
+        if name not in self._loaded:
+            self._loaded[name] = segments.load(self.segment_dir, name, known)
+        return self._loaded[name]
+
+    def rebuild_segment(self, refs: set[str]) -> segments.Segment:
+        """A segment of `refs` from the passages in the store (an index from before segments, or a lost file);
+        the writer keeps it, a reader only uses it."""
+        grouped: dict[str, list[Passage]] = {ref: [] for ref in refs}
+        for ref, passage in self.store.passages_by_ref(refs):
+            grouped.setdefault(ref, []).append(passage)
+        seg = segments.analyse(sorted(grouped.items()))
+        if holds_lock(self.store.index_dir):
+            self._add_segment(seg)
+        return seg
+
+    def _add_segment(self, seg: segments.Segment, replaces=()):
+        """Write `seg` and name it in the manifest (the switch), in place of `replaces`."""
+        segments.save(self.segment_dir, seg)
+        self._loaded[seg.name] = seg
+        named = self.manifest.setdefault("segments", {})
+        for name in replaces:
+            named.pop(name, None)
+        named[seg.name] = {ref: seg.bounds[i + 1] - seg.bounds[i] for i, ref in enumerate(seg.refs)}
+
+    def _complete_segments(self):
+        """The writer on opening: every live version in a readable-looking segment, no stray files."""
+        named = self.manifest.setdefault("segments", {})
+        on_disk = segments.files(self.segment_dir)
+        for name in [n for n in named if n not in on_disk]:
+            del named[name]
+        covered = {ref for refs in named.values() for ref in refs}
+        missing = set(self.live()) - covered
+        if missing:
+            self.rebuild_segment(missing)
+        self._write(self.manifest)
+        segments.remove(self.segment_dir, on_disk - set(named))
+
+    def compact(self):
+        """Merge segments of the same size tier once MERGE_FACTOR have gathered, and rewrite ones
+        mostly of removed documents, so the number of segments grows with the log of the passages."""
+        live = set(self.live())
+        while True:
+            named = self.manifest.setdefault("segments", {})
+            sizes = {name: sum(n for ref, n in refs.items() if ref in live) for name, refs in named.items()}
+            empty = [name for name, size in sizes.items() if size == 0]
+            tiers: dict[int, list[str]] = {}
+            for name, size in sizes.items():
+                if size:
+                    tiers.setdefault(_tier(size), []).append(name)
+            group = next((names for names in tiers.values() if len(names) >= MERGE_FACTOR), None)
+            if group is None:
+                group = next(([name] for name, size in sizes.items() if size and 2 * size < sum(named[name].values())), None)
+            if group is None and not empty:
+                return
+            if group:
+                group.sort()
+                try:
+                    parts = [self.load_segment(name) for name in group]
+                except segments.SegmentError:
+                    return  # a lost file: the next open rebuilds it from the store
+                self._add_segment(segments.merged(parts, live), replaces=group)
+            for name in empty:
+                named.pop(name, None)
+            self._write(self.manifest)
+            gone = (set(group or ()) | set(empty)) - set(named)
+            segments.remove(self.segment_dir, gone)
+            for name in gone:
+                self._loaded.pop(name, None)
 
     @property
     def version(self) -> str:
@@ -109,6 +218,7 @@ class Indexer:
             if doc["scope"] == scope and doc["source"] not in files:
                 self._remove(key)
                 report.removed.append(doc["source"])
+        self.compact()
         return report
 
     def index_files(self, items: list[tuple[Path, str]], scope: str = "", progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
@@ -120,6 +230,7 @@ class Indexer:
             self._index_file(Path(path), source, scope, report)
         if progress and items:
             progress(len(items), len(items), "")
+        self.compact()
         return report
 
     def remove(self, source: str, scope: str = "") -> bool:
@@ -127,6 +238,7 @@ class Indexer:
         if key not in self.manifest["documents"]:
             return False
         self._remove(key)
+        self.compact()
         return True
 
     def _index_file(self, path: Path, source: str, scope: str, report: IngestReport):
@@ -156,8 +268,9 @@ class Indexer:
             return
         self._mark_dirty(True)
         self.store.add(passages, self.embedder.embed_passages([embed_text(p) for p in passages]), ref)
+        self._add_segment(segments.analyse([(ref, passages)]))
         self.manifest["documents"][key] = {"source": source, "scope": scope, "hash": digest, "ref": ref, "passages": len(passages), "kind": doc.kind}
-        write_manifest(self.store.index_dir, self.manifest)  # the switch: from here on the new version answers
+        self._write(self.manifest)  # the switch: from here on the new version answers, with its segment
         if old:
             self.store.delete(old["ref"])
         self._mark_dirty(False)
@@ -167,20 +280,38 @@ class Indexer:
     def _remove(self, key: str):
         doc = self.manifest["documents"].pop(key)
         self._mark_dirty(True)
-        write_manifest(self.store.index_dir, self.manifest)
+        self._write(self.manifest)
         self.store.delete(doc["ref"])
         self._mark_dirty(False)
 
     def _mark_dirty(self, dirty: bool):
         if self.manifest.get("dirty") != dirty:
             self.manifest["dirty"] = dirty
-            write_manifest(self.store.index_dir, self.manifest)
+            self._write(self.manifest)
 
     def _sweep(self):
         """Delete passages of versions the manifest doesn't name (left by a crash mid-ingest)."""
         for ref in self.store.refs() - self.active_refs():
             self.store.delete(ref)
         self._mark_dirty(False)
+
+
+def _tier(size: int) -> int:
+    """0 below MERGE_FACTOR passages, 1 below its square, and so on."""
+    tier = 0
+    while size >= MERGE_FACTOR:
+        size //= MERGE_FACTOR
+        tier += 1
+    return tier
+
+
+def _identity(path: Path):
+    """What changes whenever the manifest is replaced (os.replace gives it a new inode)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def embed_text(passage: Passage) -> str:

@@ -1,44 +1,27 @@
 """Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank.
 
-A third ranking comes from the corpus's own bands: lines such as
-"Mid-Level ML Engineer (3-5 years): ₹15,00,000 – ₹25,00,000 per annum" are parsed once, so
-"8 years of experience" or "20 LPA" finds the line whose range covers it, not just similar words.
+A third ranking comes from the corpus's own bands (bands.py): "8 years of experience" or "20 LPA"
+finds the line whose range covers it, not just similar words. A Retriever is a snapshot of the
+live passages, assembled from segments (segments.py) and never changed: `open` gives the next
+snapshot after an index change, reusing what didn't change, so an upload costs its own passages
+and not a rebuild of the whole keyword side, term statistics and band table.
 Leaves out: deciding whether the passages answer at all (relevance.py) and writing the answer.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .figures import extract_figures
-from .indexing import embed_text
+from .bands import Band, BandTable, find_bands
+from .keywords import KeywordIndex, searchable
 from .query import Query, content_terms
 from .schema import Passage
+from .segments import Segment, SegmentError, analyse
 from .terms import TermIndex
-from .text import sentence_spans
+
+__all__ = ["Band", "Hit", "Retriever", "find_bands", "searchable"]
 
 RRF_K = 60
-
-
-@dataclass(frozen=True)
-class Band:
-    """A line of a passage that states a range of experience and/or pay."""
-
-    passage_id: str
-    start: int  # offsets of the line within the passage text
-    end: int
-    years: tuple[float, float] | None
-    money: tuple[float, float] | None
-
-    def covers(self, query: Query) -> bool:
-        hit = False
-        if query.years is not None and self.years:
-            hit = self.years[0] <= query.years <= self.years[1]
-        for fig in query.money:
-            if self.money:
-                hit = hit or self.money[0] <= fig.low <= self.money[1]
-        return hit
 
 
 @dataclass
@@ -48,28 +31,100 @@ class Hit:
     dense: float | None  # cosine similarity, when the dense search returned it
     lexical: float | None  # BM25 score, when the lexical search returned it
     band: bool = False  # holds a band covering the years or amount asked about
-    bands: tuple = ()  # every band the passage states (parsed once, when the retriever was built)
+    bands: tuple = ()  # every band the passage states (parsed once, when the document was indexed)
 
 
 class Retriever:
-    """Ranks the live passages for a query; built from the store's passages, refreshed on change."""
+    """Ranks the live passages for a query.
 
-    def __init__(self, store, embedder, passages: list[Passage]):
-        self.store = store
-        self.embedder = embedder
-        self.passages = {p.id: p for p in passages}
-        self.bands = [band for p in passages for band in find_bands(p)]
-        self._bands_of: dict[str, tuple[Band, ...]] = {}
-        for band in self.bands:
-            self._bands_of[band.passage_id] = self._bands_of.get(band.passage_id, ()) + (band,)
-        self._band_table = _band_table(self.bands)
-        self.terms = TermIndex([f"{p.title}\n{embed_text(p)}" for p in passages])
-        self.bm25 = _bm25(passages)
+    `Retriever(store, embedder, passages)` builds one from a list of passages (in document order);
+    `Retriever.open(store, embedder, source, previous)` assembles one from the segments a
+    source (indexing.Indexer) names, reusing `previous`'s segments and statistics.
+    """
+
+    def __init__(self, store, embedder, passages: list[Passage] | None = None):
+        segment = analyse([("", list(passages or []))], as_given=True)
+        self._assemble(store, embedder, {segment.name: segment}, {"": ("", "")}, None)
+
+    @classmethod
+    def open(cls, store, embedder, source, previous: "Retriever | None" = None) -> "Retriever":
+        """The passages `source` lists as live, from its segments (or, for refs no readable segment holds, the store)."""
+        live = source.live()
+        have = previous._segments if previous is not None else {}
+        known = previous.passages if previous is not None else None
+        segments: dict[str, Segment] = {}
+        for name, refs in source.segment_refs().items():
+            if not refs & live.keys():
+                continue
+            try:
+                segments[name] = have[name] if name in have else source.load_segment(name, known)
+            except SegmentError:
+                pass  # its refs come from below
+        covered = {ref for seg in segments.values() for ref in seg.refs}
+        for name, seg in have.items():  # a segment merged away whose file is gone: what we hold is still right
+            if name not in segments and (set(seg.refs) & live.keys()) - covered:
+                segments[name] = seg
+                covered |= set(seg.refs)
+        missing = live.keys() - covered
+        if missing:
+            seg = source.rebuild_segment(missing)
+            segments[seg.name] = seg
+        self = cls.__new__(cls)
+        self._assemble(store, embedder, segments, live, previous)
+        return self
+
+    def _assemble(self, store, embedder, segments: dict[str, Segment], live: dict[str, tuple[str, str]], previous):
+        import numpy as np
+
+        self.store, self.embedder = store, embedder
+        where: dict[str, tuple[Segment, int, int]] = {}
+        for seg in segments.values():
+            for i, ref in enumerate(seg.refs):
+                if ref in live and ref not in where:
+                    where[ref] = (seg, seg.bounds[i], seg.bounds[i + 1])
+        order = sorted(where, key=lambda ref: (*live[ref], ref))  # document order: scope, file, then text
+        self.passages = {p.id: p for ref in order for p in _slice(where[ref])}
+        self._position = {pid: i for i, pid in enumerate(self.passages)}
+        masks = {name: np.zeros(len(seg.passages), dtype=bool) for name, seg in segments.items()}
+        for seg, lo, hi in where.values():
+            masks[seg.name][lo:hi] = True
+        used = {name: seg for name, seg in segments.items() if masks[name].any()}
+        self._segments, self._where = used, where
+        self.keywords = KeywordIndex([(seg.postings, seg.ids, masks[name]) for name, seg in used.items()])
+        if previous is None:
+            df: dict[str, int] = {}
+            words: dict[str, int] = {}
+            for name, seg in used.items():
+                for total, rows in ((df, seg.stems), (words, seg.words)):
+                    for key, n in rows.counts(masks[name]).items():
+                        total[key] = total.get(key, 0) + n
+            self.terms = TermIndex.from_counts(df, len(self.passages), words)
+        else:
+            added = [t for ref in where.keys() - previous._where.keys() for t in _term_sets(where[ref])]
+            removed = [t for ref in previous._where.keys() - where.keys() for t in _term_sets(previous._where[ref])]
+            self.terms = previous.terms.changed(added, removed) if added or removed else previous.terms
+        by_passage: dict[str, tuple[Band, ...]] = {}
+        for seg in used.values():
+            for band in seg.bands:
+                if band.passage_id in self._position:
+                    by_passage[band.passage_id] = by_passage.get(band.passage_id, ()) + (band,)
+        self._bands_of = by_passage
+        self.bands = [b for pid in self.passages if pid in by_passage for b in by_passage[pid]]
+        self._band_table = BandTable(self.bands)
         self._topics: dict[str, list[str]] = {}
+        self._visible: dict[str, list[Passage]] = {}
+
+    @property
+    def refs(self) -> set[str]:
+        """The document versions this snapshot searches."""
+        return set(self._where)
 
     def visible(self, scope: str | None) -> list[Passage]:
         """The passages a question in `scope` can see, in document order."""
-        return [p for p in self.passages.values() if p.scope in ("", scope or "")]
+        key = scope or ""
+        if key not in self._visible:
+            self._visible[key] = [p for p in self.passages.values() if p.scope in ("", key)]
+        return list(self._visible[key])
 
     def topics(self, scope: str | None) -> list[str]:
         """Top-level sections in document order: what the documents visible in `scope` cover (cached)."""
@@ -99,7 +154,7 @@ class Retriever:
         for ranking in (dense, lexical):
             for rank, (pid, _) in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-        banded = {pid for pid in self._covering(query) if visible(pid)}
+        banded = {pid for pid in self._band_table.covering(query) if visible(pid)}
         for rank, pid in enumerate(sorted(banded, key=lambda p: -fused.get(p, 0.0))):
             fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
         dense_of, lexical_of = dict(dense), dict(lexical)
@@ -107,106 +162,17 @@ class Retriever:
         return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded,
                     self._bands_of.get(pid, ())) for pid in ranked]
 
-    def _covering(self, query: Query) -> list[str]:
-        """Ids of passages holding a band that covers the query (Band.covers for every band at once)."""
-        if not self.bands or (query.years is None and not query.money):
-            return []
-        import numpy as np
-
-        years_low, years_high, money_low, money_high = self._band_table
-        hit = np.zeros(len(self.bands), dtype=bool)
-        if query.years is not None:
-            hit |= (years_low <= query.years) & (query.years <= years_high)
-        for fig in query.money:
-            hit |= (money_low <= fig.low) & (fig.low <= money_high)
-        return [self.bands[i].passage_id for i in np.flatnonzero(hit)]
-
     def _lexical(self, query: Query, depth: int) -> list[tuple[str, float]]:
-        if self.bm25 is None:
-            return []
         fixes = [self.terms.spelling(t) for t in content_terms(query.text)]
         text = " ".join([query.expanded, *filter(None, fixes)])
-        return _bm25_top(self.bm25, text, min(depth, len(self.passages)))
+        return self.keywords.search(text, min(depth, len(self.passages)), self._position.__getitem__)
 
 
-def _band_table(bands: list[Band]):
-    """The bands' ranges as arrays (NaN where a band states none: every comparison with it is false)."""
-    import numpy as np
-
-    nan = float("nan")
-    column = lambda get: np.array([get(b) for b in bands], dtype=np.float64)  # noqa: E731
-    return (column(lambda b: b.years[0] if b.years else nan), column(lambda b: b.years[1] if b.years else nan),
-            column(lambda b: b.money[0] if b.money else nan), column(lambda b: b.money[1] if b.money else nan))
+def _slice(located: tuple[Segment, int, int]) -> list[Passage]:
+    seg, lo, hi = located
+    return seg.passages[lo:hi]
 
 
-def find_bands(passage: Passage) -> list[Band]:
-    """Lines of `passage` stating a years range and/or a money range.
-
-    >>> p = Passage("x", "- Junior (0-2 years): ₹8,00,000 – ₹12,00,000 per annum", "g.txt")
-    >>> [(b.years, b.money) for b in find_bands(p)]
-    [((0.0, 2.0), (800000.0, 1200000.0))]
-    """
-    bands = []
-    for start, end in _lines(passage.text):
-        years = money = None
-        for fig in extract_figures(passage.text[start:end]):
-            high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
-            if fig.kind == "years" and years is None:
-                years = (fig.low, high)
-            elif fig.kind == "money" and money is None and fig.high > fig.low:
-                money = (fig.low, high)
-        if years or money:
-            bands.append(Band(passage.id, start, end, years, money))
-    return bands
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    """List lines, or sentences of running text."""
-    if "\n" in text:
-        spans, pos = [], 0
-        for line in text.split("\n"):
-            spans.append((pos, pos + len(line)))
-            pos += len(line) + 1
-        return spans
-    return sentence_spans(text)
-
-
-def _bm25(passages: list[Passage]):
-    if not passages:
-        return None
-    import logging
-
-    from llama_index.core.schema import TextNode
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)  # its k > corpus notice is not ours
-    nodes = [TextNode(id_=p.id, text=_searchable(p)) for p in passages]
-    return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(20, len(nodes)), token_pattern=r"(?u)\b\w+\b|c\+\+")
-
-
-def _bm25_top(retriever, text: str, k: int) -> list[tuple[str, float]]:
-    """(node id, score) of the k best BM25 scores above 0: what BM25Retriever.retrieve gives, filtered.
-
-    The same tokenizing and scoring (bm25s), but the top k are picked among the passages that share
-    a word with the query, not by numpy's argpartition over every score: with most scores 0, as in
-    any big corpus, that partition is slow (26 ms of a 100k-passage query; this is ~1 ms).
-    Equal scores stay in passage order (the partition left them in an arbitrary one).
-    """
-    import bm25s
-    import numpy as np
-
-    tokens = bm25s.tokenize(text, stemmer=retriever.stemmer if not retriever.skip_stemming else None,
-                            token_pattern=retriever.token_pattern, show_progress=False)
-    words = bm25s.tokenization.convert_tokenized_to_string_list(tokens)[0]
-    if not retriever.bm25.get_tokens_ids(words):
-        return []  # no word of the query is in the index: every score is 0
-    scores = retriever.bm25.get_scores(words)
-    positive = np.flatnonzero(scores > 0)
-    best = positive[np.argsort(-scores[positive], kind="stable")][:k]
-    return [(retriever.corpus[i]["node_id"], float(scores[i])) for i in best]
-
-
-def _searchable(p: Passage) -> str:
-    # Figures read both ways, so "15 lakh" and "15 LPA" find "₹15,00,000".
-    readings = [f"{v / 1e5:g} lakh lpa" for fig in extract_figures(p.text) if fig.kind == "money" for v in {fig.low, fig.high} if v < 1e12]
-    return " ".join([p.title, embed_text(p), *readings])
+def _term_sets(located: tuple[Segment, int, int]):
+    seg, lo, hi = located
+    return seg.term_sets(lo, hi)

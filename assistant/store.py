@@ -111,8 +111,7 @@ class PassageStore:
 
         nodes = []
         for passage, embedding in zip(passages, embeddings):
-            meta = {k: v for k, v in asdict(passage).items() if k in _META_KEYS}
-            meta["page"] = passage.page or 0
+            meta = _meta(passage)
             node = TextNode(id_=passage.id, text=passage.text, metadata=meta, embedding=list(embedding))
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=ref)
             nodes.append(node)
@@ -135,26 +134,62 @@ class PassageStore:
 
     def passages(self, refs: set[str] | None = None, page: int = 5000) -> list[Passage]:
         """All stored passages (of the given refs), in stable order."""
-        out, offset = [], 0
-        while True:
-            got = self.collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
-            if not got["ids"]:
-                break
-            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                if refs is None or (meta.get("document_id") or meta.get("ref_doc_id")) in refs:
-                    out.append(_passage(pid, text, meta))
-            offset += len(got["ids"])
-        out.sort(key=lambda p: (p.scope, p.source, p.start))
+        return sorted((p for _, p in self.passages_by_ref(refs, page)), key=lambda p: (p.scope, p.source, p.start))
+
+    def passages_by_ref(self, refs: set[str] | None = None, page: int = 5000) -> list[tuple[str, Passage]]:
+        """(ref, passage) of the stored passages (of the given refs only: read by a filter, not a full scan)."""
+        out = []
+        wanted = sorted(refs) if refs is not None else None
+        for lo in range(0, len(wanted), 500) if wanted is not None else [None]:
+            where = None if lo is None else {"document_id": {"$in": wanted[lo : lo + 500]}}
+            offset = 0
+            while True:
+                got = self.collection.get(where=where, include=["documents", "metadatas"], limit=page, offset=offset)
+                if not got["ids"]:
+                    break
+                for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                    out.append((meta.get("document_id") or meta.get("ref_doc_id") or "", _passage(pid, text, meta)))
+                offset += len(got["ids"])
         return out
 
     def query(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity) of the k nearest passages."""
+        """(passage id, cosine similarity) of the k nearest passages (no count first: callers know it's not empty)."""
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
-        result = self.vectors.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=k))
+        try:
+            result = self.vectors.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=k))
+        except Exception:
+            if self.count() == 0:  # an empty collection: nothing near
+                return []
+            raise
         return list(zip(result.ids or [], result.similarities or []))
+
+    def reopen(self):
+        """A fresh client for an embedded index, so vectors another process wrote since are searched too.
+
+        chromadb keeps one system per folder, and its vector segment does not see later writes
+        from other processes; a server needs none of this.
+        """
+        if self.remote:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self.index_dir), None)
+        self.client = _client(self.index_dir, None, None)
+        self._open()
+
+
+def as_stored(passage: Passage) -> Passage:
+    """The passage as the store gives it back (only the fields it keeps, normalised the same way)."""
+    return _passage(passage.id, passage.text, _meta(passage))
+
+
+def _meta(passage: Passage) -> dict[str, Any]:
+    meta = {k: v for k, v in asdict(passage).items() if k in _META_KEYS}
+    meta["page"] = passage.page or 0
+    return meta
 
 
 def _passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
@@ -214,6 +249,10 @@ def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     for doc in data["documents"].values():  # a manifest of the wrong shape would fail on every start
         if not isinstance(doc, dict) or not _DOC_KEYS <= doc.keys() or not isinstance(doc["passages"], int):
             return None
+    named = data.get("segments")
+    if not isinstance(named, dict) or not all(isinstance(refs, dict) and all(isinstance(n, int) for n in refs.values())
+                                              for refs in named.values()):
+        data["segments"] = {}  # the retriever's segments are derived data: the writer rebuilds them from the store
     return data
 
 

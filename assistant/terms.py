@@ -1,7 +1,9 @@
 """Corpus term statistics: which word stems the documents use, how rare each is, and near-spellings.
 
-Built from the live passages; retrieval, the evidence step and the answerer read it to weigh a
-question's words by rarity and to correct a misspelt word to one the documents use.
+Counted over the live passages; retrieval, the evidence step and the answerer read it to weigh a
+question's words by rarity and to correct a misspelt word to one the documents use. A snapshot is
+never changed: `changed` returns a new one with some passages' counts added or taken away, so an
+upload touches only its own passages' words (and a question in flight keeps the snapshot it began with).
 Leaves out: ranking (retrieval.py) and any decision about relevance (relevance.py).
 """
 
@@ -14,19 +16,89 @@ from .lexicon import ENTITIES, SYNONYMS
 from .text import stem, tokens
 
 _CUTOFF = 0.8  # how close a near-spelling must be (difflib ratio)
+_COLUMNS = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789+#")}
+_OTHER = len(_COLUMNS)  # any other character shares one row: the bound stays an upper bound
+
+
+def passage_terms(text: str) -> tuple[set[str], set[str]]:
+    """The stems a passage counts once for (df) and its words a misspelling may stand for (longer than 3).
+
+    >>> sorted(passage_terms("Salaries in Bangalore, salary bands")[1])
+    ['bands', 'bangalore', 'salaries', 'salary']
+    """
+    words = tokens(text)
+    return {stem(t) for t in words}, {t for t in words if len(t) > 3}
 
 
 class TermIndex:
     """Stems of the corpus with their rarity, to weigh and match question terms."""
 
-    def __init__(self, texts: list[str]):
-        self.df: dict[str, int] = {}
-        for text in texts:
-            for s in {stem(t) for t in tokens(text)}:
-                self.df[s] = self.df.get(s, 0) + 1
-        self.n = max(1, len(texts))
-        self._spellings = sorted({t for text in texts for t in tokens(text) if len(t) > 3})
-        self._screen()
+    def __init__(self, texts: list[str] | None = None):
+        df: dict[str, int] = {}
+        words: dict[str, int] = {}
+        for text in texts or []:
+            stems, spellings = passage_terms(text)
+            for s in stems:
+                df[s] = df.get(s, 0) + 1
+            for w in spellings:
+                words[w] = words.get(w, 0) + 1
+        self._set(df, len(texts or []), words)
+
+    @classmethod
+    def from_counts(cls, df: dict[str, int], passages: int, words: dict[str, int]) -> "TermIndex":
+        """From document frequencies of stems and of spelling words over `passages` passages (kept, not copied)."""
+        index = cls.__new__(cls)
+        index._set(df, passages, words)
+        return index
+
+    def _set(self, df: dict[str, int], passages: int, words: dict[str, int]):
+        self.df = df
+        self.passages = passages
+        self.n = max(1, passages)
+        self._words = words
+        self._spellings = list(words)  # the screen's columns
+        self._column_of = {w: i for i, w in enumerate(self._spellings)}
+        self._counts = _letter_counts(self._spellings, capacity=len(self._spellings))
+        self._filled = [len(self._spellings)]  # columns of _counts written, shared by the snapshots that share it
+        import numpy as np
+
+        self._lengths = np.array([len(w) for w in self._spellings], dtype=np.float64)
+
+    def changed(self, added: list[tuple[set[str], set[str]]], removed: list[tuple[set[str], set[str]]]) -> "TermIndex":
+        """A new snapshot with the passages of `added` counted and those of `removed` (passage_terms) taken away."""
+        import numpy as np
+
+        df, words = dict(self.df), dict(self._words)
+        for sign, group in ((1, added), (-1, removed)):
+            for stems, spellings in group:
+                for s in stems:
+                    df[s] = df.get(s, 0) + sign
+                for w in spellings:
+                    words[w] = words.get(w, 0) + sign
+        for table in (df, words):
+            for key in [k for k, v in table.items() if v <= 0]:
+                del table[key]
+        new = TermIndex.__new__(TermIndex)
+        new.df, new.passages, new._words = df, self.passages + len(added) - len(removed), words
+        new.n = max(1, new.passages)
+        if sum(1 for w in words if w not in self._column_of) + len(self._spellings) > 2 * max(len(words), 1000):
+            new._set(df, new.passages, words)  # mostly dead columns: lay the screen out afresh
+            return new
+        fresh = [w for w in words if w not in self._column_of]
+        new._spellings = self._spellings + fresh
+        new._column_of = dict(self._column_of)
+        new._column_of.update((w, len(self._spellings) + i) for i, w in enumerate(fresh))
+        new._counts, new._filled = self._counts, self._filled
+        if fresh and (len(new._spellings) > self._counts.shape[1] or self._filled[0] != len(self._spellings)):
+            # out of room, or another snapshot wrote past ours: a new array (old snapshots keep theirs)
+            new._counts = _letter_counts(new._spellings, capacity=2 * len(new._spellings), into=self._counts, done=len(self._spellings))
+            new._filled = [len(new._spellings)]
+        elif fresh:  # spare columns no snapshot reads yet
+            _letter_counts(fresh, into=new._counts, at=len(self._spellings))
+            new._filled[0] = len(new._spellings)
+        # a word no live passage has any more keeps its column, with a bound of 0
+        new._lengths = np.array([len(w) if w in words else np.inf for w in new._spellings], dtype=np.float64)
+        return new
 
     def weight(self, term_stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(term_stem, 0))) + 0.5
@@ -42,40 +114,54 @@ class TermIndex:
         close = self.spelling(term)
         return stem(close) if close else None
 
-    def _screen(self):
-        """Letter counts of every corpus word, so `spelling` can screen the vocabulary at once."""
-        import numpy as np
-
-        self._columns = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789+#")}
-        other = len(self._columns)  # any other character shares one column: the bound stays an upper bound
-        counts = np.zeros((other + 1, len(self._spellings)), dtype=np.uint16)  # one row per letter
-        for col, word in enumerate(self._spellings):
-            for ch in word:
-                counts[self._columns.get(ch, other), col] += 1
-        self._counts = counts
-        self._lengths = np.array([len(w) for w in self._spellings], dtype=np.float64)
-
     def spelling(self, term: str) -> str | None:
         """The corpus word a misspelt term stands for ("bangalor" -> "bangalore"), or None.
 
         difflib keeps a word only if its `quick_ratio` (shared letters, counted with repeats) reaches
         the cutoff; that bound is computed here for every corpus word at once with numpy, and difflib
         then sees only the words that pass (~1 ms instead of ~300 ms over a 37k-word vocabulary).
+        Which words pass, not their order, decides the answer (ties go to the greater word).
         """
-        if len(term) <= 4 or term in ENTITIES or stem(term) in self.df or not self._spellings:
+        if len(term) <= 4 or term in ENTITIES or stem(term) in self.df or not self._words:
             return None
         import numpy as np
 
         want: dict[int, int] = {}
         for ch in term:
-            row = self._columns.get(ch, len(self._columns))
+            row = _COLUMNS.get(ch, _OTHER)
             want[row] = want.get(row, 0) + 1
-        shared = np.zeros(len(self._spellings), dtype=np.int64)
+        columns = len(self._spellings)
+        shared = np.zeros(columns, dtype=np.int64)
         for row, n in want.items():  # letters the term lacks share nothing: only its own rows count
-            shared += np.minimum(self._counts[row], n)
+            shared += np.minimum(self._counts[row, :columns], n)
         bound = 2.0 * shared / (self._lengths + len(term))  # difflib's quick_ratio, same arithmetic
         candidates = [self._spellings[i] for i in np.flatnonzero(bound >= _CUTOFF)]
         close = difflib.get_close_matches(term, candidates, n=1, cutoff=_CUTOFF)
         return close[0] if close else None
 
 
+def _letter_counts(words: list[str], capacity: int = 0, into=None, done: int = 0, at: int | None = None):
+    """Letter counts per word, one column each (uint16, rows by _COLUMNS); extends `into` when given.
+
+    With `capacity`, a new array of that many columns holding `into`'s first `done` columns and
+    `words[done:]` after them; without, `words` are written into `into` from column `at`.
+    """
+    import numpy as np
+
+    if at is None:
+        counts = np.zeros((_OTHER + 1, max(capacity, len(words))), dtype=np.uint16)
+        if into is not None and done:
+            counts[:, :done] = into[:, :done]
+        words, at = words[done:], done
+    else:
+        counts = into
+    if words:
+        text = "".join(words)
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        table = np.full(128, _OTHER, dtype=np.int64)
+        for ch, row in _COLUMNS.items():
+            table[ord(ch)] = row
+        rows = np.where(codes < 128, table[np.minimum(codes, 127)], _OTHER)
+        cols = at + np.repeat(np.arange(len(words)), [len(w) for w in words])
+        np.add.at(counts, (rows, cols), 1)
+    return counts
