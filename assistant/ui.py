@@ -77,6 +77,9 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
     page = {"api_visibility": "private"}  # the page's handlers are not an API; programs use /answer
     questions = {**page, "concurrency_id": "questions", "concurrency_limit": llm_slots + 2}
     documents = {**page, "concurrency_id": "documents", "concurrency_limit": 1}
+    # Asking and uploading as the page does stay callable (benchmarks/load.py drives the page so),
+    # but unlisted: their inputs and outputs are the page's own and may change.
+    unlisted = {"api_visibility": "undocumented"}
 
     with gr.Blocks(title="ML Engineer Jobs in India: ask the guide", analytics_enabled=False) as demo:
         scope = gr.State(None)
@@ -179,7 +182,7 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
 
         demo.load(on_load, None, [scope, docs, removable, settings], **page)
         demo.unload(on_unload)
-        gr.on([box.submit, send.click], ask, [box, turns, scope, backend], chat_out, **questions)
+        gr.on([box.submit, send.click], ask, [box, turns, scope, backend], chat_out, **{**questions, **unlisted})
         chatbot.example_select(ask_example, [turns, scope, backend], chat_out, **questions)
         chatbot.option_select(ask_example, [turns, scope, backend], chat_out, **questions)
         chatbot.retry(retry, [turns, scope, backend], chat_out, **questions)
@@ -187,7 +190,8 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
         chatbot.select(select, [turns], sources, **page)
         gr.on([chatbot.clear, clear_btn.click], h.clear, None, chat_out, **page)
         export_btn.click(export, [turns], export_file, **page)
-        upload_box.upload(upload, [upload_box, scope], [status, docs, removable, upload_box, settings], **documents)
+        upload_box.upload(upload, [upload_box, scope], [status, docs, removable, upload_box, settings],
+                          **{**documents, **unlisted})
         remove_btn.click(remove, [removable, scope], [status, docs, removable, settings], **documents)
         gr.api(answer, api_name="answer", concurrency_id="questions", concurrency_limit=llm_slots + 2)
     demo.queue(max_size=64)
