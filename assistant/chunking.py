@@ -1,36 +1,36 @@
 """Cut documents into small, section-aware passages that a citation can point at.
 
-A passage is a paragraph, a few sentences, or a list item (a short list stays whole with its
-lead-in line), at most `max_chars` long, carrying its heading breadcrumb and exact offsets:
-`document.text[p.start:p.end] == p.text`. Headings come from the markup when the reader found
-them (Markdown, HTML, PDF outline, DOCX) and are detected in plain text otherwise.
-Leaves out: reading files (corpus.py) and embedding (embedding.py).
+A passage is a paragraph, a few sentences, a list item (a short list stays whole with its lead-in
+line) or table rows, at most `max_chars` long, carrying its heading breadcrumb and exact offsets:
+`document.text[p.start:p.end] == p.text`. A small table stays whole in one passage; a larger one
+becomes a passage per few rows, each row a line that repeats the header ("City: Chennai | 0–2
+years: 8.7 LPA"), with the table's caption (if it has one) at the end of the breadcrumb.
+Headings come from the markup when the reader found them (Markdown, HTML, PDF, DOCX) and are
+found from the text's shape otherwise (headings.py). The title (the one level-1 heading, else
+the file's own title) is kept apart from the breadcrumb.
+Leaves out: reading files (corpus.py and the readers) and embedding (embedding.py).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .corpus import Document, Heading
+from .document import Document, Heading
+from .headings import LIST_ITEM as _LIST_ITEM, detect_headings, lines_of as _lines
 from .schema import Passage
-from .text import name_like, sentence_spans, trim as _trim
+from .text import sentence_spans, trim as _trim
 
-_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•▪–]|\d{1,2}[.)])[ \t]+\S")
-_FUNCTION_WORDS = {
-    "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
-    "vs", "with", "your", "you", "how", "what", "why", "where", "which", "who", "when", "do", "does",
-}
-
+TABLE_PASSAGE_CHARS = 250  # rows of a large table are packed into passages of about this size
 
 
 @dataclass
 class _Block:
-    kind: str  # "para" | "item"
+    kind: str  # "para" | "item" | "row" (a table's caption or row)
     start: int
     end: int
     section: str
     heading_start: int | None = None  # the first block of a section starts at its heading line
+    table: int = -1  # index in Document.tables for rows
 
 
 def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
@@ -43,12 +43,18 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
     text = doc.text
     lines = _lines(text)
     headings = doc.headings if doc.headings is not None else detect_headings(text, lines)
-    title, blocks = _blocks(text, lines, headings)
+    title, blocks = _blocks(text, lines, headings, doc)
     spans: list[tuple[int, int, str]] = []
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        if block.kind == "item" or (block.kind == "para" and _is_lead_in(text, block, blocks, i)):
+        if block.kind == "row":
+            j = i
+            while j < len(blocks) and blocks[j].kind == "row" and blocks[j].table == block.table:
+                j += 1
+            spans.extend(_table_spans(text, blocks[i:j], max_chars))
+            i = j
+        elif block.kind == "item" or (block.kind == "para" and _is_lead_in(text, block, blocks, i)):
             j = i + 1 if block.kind == "para" else i
             while j < len(blocks) and blocks[j].kind == "item" and blocks[j].section == block.section:
                 j += 1
@@ -84,62 +90,17 @@ def _with_heading(text: str, span: tuple[int, int, str], blocks: list[_Block], m
     return span
 
 
-def detect_headings(text: str, lines: list[tuple[int, int]] | None = None) -> list[Heading]:
-    """Headings of plain text: short title-case lines without closing punctuation.
-
-    The first such line opening the document is the title (level 1); others are level 2,
-    except a run of name-like headings ("Bangalore", "Hyderabad & Pune") right after a
-    lead-in ending with ':', which are level 3 under the heading before them.
-    """
-    lines = _lines(text) if lines is None else lines
-    headings: list[Heading] = []
-    in_run = False
-    for n, (s, e) in enumerate(lines):
-        line = text[s:e].strip()
-        nxt = next((text[a:b] for a, b in lines[n + 1 :] if text[a:b].strip()), "")
-        if not line or not nxt or not _looks_like_heading(line):
-            if line.endswith(":"):  # a lead-in straight before a heading opens a run of sub-headings
-                in_run = _looks_like_heading(nxt.strip()) and not _LIST_ITEM.match(nxt)
-            continue
-        s += len(text[s:e]) - len(text[s:e].lstrip())
-        if n == 0 or not any(text[a:b].strip() for a, b in lines[:n]):
-            level = 1
-        elif in_run and name_like(line):
-            level = 3
-        else:
-            level, in_run = 2, False
-        headings.append(Heading(level, s, s + len(line)))
-    return headings
-
-
-def _looks_like_heading(line: str) -> bool:
-    if not line or len(line) > 100 or _LIST_ITEM.match(line) or line[-1] in ".,;:!" or not line[0].isupper() and not line[0].isdigit():
-        return False
-    words = re.findall(r"[A-Za-z][\w'’/-]*", line)
-    if not words or len(line.split()) > 12:
-        return False
-    content = [w for w in words if w.lower() not in _FUNCTION_WORDS]
-    capitalised = sum(1 for w in content if w[0].isupper())
-    return bool(content) and capitalised / len(content) >= 0.7
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
-
-
-def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block]]:
-    """Paragraph and list-item blocks with their breadcrumb; a lone level-1 heading is the title."""
+def _blocks(text: str, lines, headings: list[Heading], doc: Document) -> tuple[str, list[_Block]]:
+    """Paragraph, list-item and table-row blocks with their breadcrumb; the lone level-1 heading is the title."""
     heads = sorted(headings, key=lambda h: h.start)
-    title_head = heads[0] if heads and heads[0].level == 1 and sum(h.level == 1 for h in heads) == 1 else None
-    title = text[title_head.start : title_head.end].strip() if title_head else ""
+    top = [h for h in heads if h.level == 1]
+    title_head = top[0] if len(top) == 1 else None
+    title = text[title_head.start : title_head.end].strip() if title_head else doc.title
+    tables = sorted(enumerate(doc.tables), key=lambda t: t[1].start)
     stack: list[tuple[int, str]] = []
     blocks: list[_Block] = []
     pending_heading: int | None = None
-    h = 0
+    h = t = 0
     for s, e in lines:
         while h < len(heads) and heads[h].end <= s:
             h += 1
@@ -154,6 +115,14 @@ def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block
             blocks.append(_Block("blank", s, e, ""))
             continue
         section = " > ".join(name for _, name in stack)
+        while t < len(tables) and tables[t][1].end <= s:
+            t += 1
+        if t < len(tables) and tables[t][1].start <= s:
+            index, table = tables[t]
+            crumb = f"{section} > {table.caption}" if section and table.caption else section or table.caption
+            blocks.append(_Block("row", s, e, crumb, pending_heading, index))
+            pending_heading = None
+            continue
         kind = "item" if _LIST_ITEM.match(line) else "para"
         prev = blocks[-1] if blocks else None
         if kind == "para" and prev and prev.kind == "para" and prev.section == section and not text[prev.start : prev.end].rstrip().endswith(":"):
@@ -164,6 +133,30 @@ def _blocks(text: str, lines, headings: list[Heading]) -> tuple[str, list[_Block
             blocks.append(_Block(kind, s, e, section, pending_heading))
             pending_heading = None
     return title, [b for b in blocks if b.kind != "blank"]
+
+
+def _table_spans(text: str, rows: list[_Block], max_chars: int) -> list[tuple[int, int, str]]:
+    """A small table whole; a larger one as runs of whole rows (the caption line joins the first)."""
+    section = rows[0].section
+    if rows[-1].end - rows[0].start <= max_chars:
+        return [(rows[0].start, rows[-1].end, section)]
+    spans: list[tuple[int, int, str]] = []
+    start = end = None
+    for row in rows:
+        if start is not None and row.end - start > min(TABLE_PASSAGE_CHARS, max_chars):
+            spans.append((start, end, section))
+            start = None
+        if row.end - row.start > max_chars:  # one very wide row: cut at spaces like a long sentence
+            if start is not None:
+                spans.append((start, end, section))
+                start = None
+            spans.extend((s, e, section) for s, e in _pack(text, row.start, row.end, max_chars))
+            continue
+        start = row.start if start is None else start
+        end = row.end
+    if start is not None:
+        spans.append((start, end, section))
+    return spans
 
 
 def _is_lead_in(text: str, block: _Block, blocks: list[_Block], i: int) -> bool:

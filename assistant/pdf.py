@@ -1,8 +1,9 @@
 """Read a PDF safely: in a child process with a time and a memory limit, visible text only.
 
 A file built to keep the parser busy or to exhaust memory costs one child process, not the app.
-Text a reader would not see (white fill, invisible render mode, under 2 pt) is left out, since it
-is how prompt injection hides in documents. Page starts and outline headings are kept.
+The child lays the pages out with pdfplumber (pdf_layout.py: columns, headings from font size and
+weight, tables, visible text only) and sends the document back as JSON. Headings come from the
+PDF's outline when it has one (found as whole lines of the text), else from the layout.
 Leaves out: the other formats and the injection filter shared by all of them (corpus.py).
 """
 
@@ -13,13 +14,13 @@ import re
 import subprocess
 import sys
 
-from .corpus import _CONTROL, Heading
+from .document import Document, Heading, Table
 
-PDF_SECONDS = 120  # wall-clock limit for reading one PDF (pypdf reads a few pages a second at worst)
+PDF_SECONDS = 120  # wall-clock limit for reading one PDF (a few pages a second at worst)
 PDF_MEMORY_MB = 2048  # address-space limit of the child process that reads it
 
 
-def read_pdf(data: bytes):
+def read_pdf(data: bytes) -> Document:
     """Parse the PDF in a child process limited to PDF_SECONDS and PDF_MEMORY_MB."""
     seconds, memory = PDF_SECONDS, PDF_MEMORY_MB
     command = [sys.executable, "-c", "from assistant.pdf import _pdf_child; _pdf_child()", str(seconds), str(memory)]
@@ -39,7 +40,8 @@ def read_pdf(data: bytes):
     if "error" in result:
         raise ValueError(result["error"])
     headings = [Heading(*h) for h in result["headings"]] if result["headings"] is not None else None
-    return result["text"], headings, result["starts"]
+    tables = [Table(t[0], t[1], tuple(tuple(r) for r in t[2]), tuple(t[3]), t[4]) for t in result["tables"]]
+    return Document("", result["text"], "", "pdf", headings, result["starts"], tables, result["title"])
 
 
 def _pdf_child():
@@ -51,8 +53,14 @@ def _pdf_child():
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     data = sys.stdin.buffer.read()
     try:
-        text, headings, starts = _parse_pdf(data)
-        result = {"text": text, "headings": None if headings is None else [[h.level, h.start, h.end] for h in headings], "starts": starts}
+        doc = _parse_pdf(data, memory)
+        result = {
+            "text": doc.text,
+            "headings": None if doc.headings is None else [[h.level, h.start, h.end] for h in doc.headings],
+            "starts": doc.page_starts,
+            "tables": [[t.start, t.end, [list(r) for r in t.rows], list(t.header), t.caption] for t in doc.tables],
+            "title": doc.title,
+        }
     except MemoryError:
         result = {"error": f"reading the PDF needed more than {memory} MB of memory and was stopped"}
     except ValueError as exc:
@@ -62,91 +70,67 @@ def _pdf_child():
     sys.stdout.write(json.dumps(result))
 
 
-def _parse_pdf(data: bytes):
+def _parse_pdf(data: bytes, memory_mb: int = PDF_MEMORY_MB) -> Document:
     import io
     import logging
 
-    from pypdf import PdfReader
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # warnings about sloppy files would fill stderr
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        raise ValueError("the PDF is encrypted")
-    pages, starts, length = [], [], 0
-    for page in reader.pages:
-        page_text = _CONTROL.sub("", _visible_text(page).replace("\r\n", "\n")).strip("\n") + "\n\n"
-        starts.append(length)
-        pages.append(page_text)
-        length += len(page_text)
-    text = "".join(pages)
-    return text, _pdf_outline_headings(reader, text), starts
+    from .pdf_layout import layout
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # warnings about sloppy files would fill stderr
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise ValueError("could not be parsed as PDF (the file does not start with %PDF)")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise ValueError("the PDF is encrypted") from None
+    with pdf:
+        if not pdf.pages:
+            raise ValueError("could not be parsed as PDF (no pages were found)")
+        for page in pdf.pages:
+            _check_content(page, memory_mb)
+        doc = layout(pdf.pages)
+        outline = _outline_headings(pdf, doc.text)
+        title = (pdf.metadata or {}).get("Title", "")
+    title = title.decode("utf-8", "replace") if isinstance(title, bytes) else str(title or "")
+    headings = outline or doc.headings or None  # None: no outline, no larger or bold lines; found by shape
+    return Document("", doc.text, "", "pdf", headings, doc.page_starts, doc.tables, title.strip())
 
 
-class _Ink:
-    """Follows a PDF page's fill colour, text render mode and font size, to tell hidden text from visible.
+def _check_content(page, memory_mb: int):
+    """Refuse a page whose drawing instructions could not be laid out within the memory limit.
 
-    Hidden: white fill (invisible on the white page), render mode 3 or 7 (no ink), or a font under 2 pt.
-    pypdf hands text over line by line; a line is dropped when everything drawn into it was hidden.
+    The layout keeps an object of a few hundred bytes per glyph, and a content stream can draw a
+    glyph for every byte or two, so a page's decoded content may use at most 1/16 of the limit
+    (128 MB of instructions under the default 2 GB; real pages use kilobytes). Without this check a
+    crafted page (60 MB of one string) keeps the parser busy for minutes before memory runs out.
     """
+    from pdfminer.pdftypes import resolve1
 
-    def __init__(self):
-        self.stack: list[tuple] = []
-        self.white, self.mode, self.size = False, 0, 12.0
-        self.drawn_hidden = self.drawn_visible = False
-        self.parts: list[str] = []
-
-    def before(self, op: bytes, args, cm, tm):
-        if op == b"q":
-            self.stack.append((self.white, self.mode, self.size))
-        elif op == b"Q" and self.stack:
-            self.white, self.mode, self.size = self.stack.pop()
-        elif op in (b"g", b"rg", b"k", b"sc", b"scn") and args and all(isinstance(a, (int, float)) for a in args):
-            values = [float(a) for a in args]
-            self.white = all(v >= 0.95 for v in values) if len(values) in (1, 3) else all(v <= 0.05 for v in values)
-        elif op == b"Tr" and args:
-            self.mode = int(args[0])
-        elif op == b"Tf" and len(args) > 1:
-            self.size = float(args[1])
-        elif op in (b"Tj", b"TJ", b"'", b'"'):
-            scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(cm[0] * cm[3] - cm[1] * cm[2])) ** 0.5
-            hidden = self.white or self.mode in (3, 7) or self.size * scale < 2
-            self.drawn_hidden |= hidden
-            self.drawn_visible |= not hidden
-
-    def text(self, text: str, cm, tm, font, size):
-        if not (self.drawn_hidden and not self.drawn_visible):
-            self.parts.append(text)
-        self.drawn_hidden = self.drawn_visible = False
+    budget, used = memory_mb * 2**20 // 16, 0
+    streams = resolve1(page.page_obj.attrs.get("Contents"))
+    for stream in streams if isinstance(streams, list) else [streams]:
+        stream = resolve1(stream)
+        if hasattr(stream, "get_data"):
+            used += len(stream.get_data())
+        if used > budget:
+            raise MemoryError(f"page {page.page_number} draws {used // 2**20} MB of instructions")
 
 
-def _visible_text(page) -> str:
-    """The page's text as pypdf extracts it, without the lines drawn invisibly."""
-    ink = _Ink()
-    page.extract_text(visitor_operand_before=ink.before, visitor_text=ink.text)
-    return "".join(ink.parts)
-
-
-def _pdf_outline_headings(reader, text: str) -> list[Heading] | None:
+def _outline_headings(pdf, text: str) -> list[Heading] | None:
     """Headings from the PDF outline, located as whole lines of the text; None without an outline."""
     try:
-        outline = reader.outline
-    except Exception:
-        return None
-    titles: list[tuple[int, str]] = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            elif getattr(item, "title", None):
-                titles.append((level, item.title.strip()))
-
-    walk(outline or [], 1)
-    if not titles:
+        titles = [(level, str(title).strip()) for level, title, *_ in pdf.doc.get_outlines() if title]
+    except Exception:  # no outline, or a broken one
         return None
     headings, pos = [], 0
     for level, title in titles:
-        m = re.compile(r"^[ \t]*(" + re.escape(title) + r")[ \t]*$", re.M).search(text, pos)
+        words = [re.escape(w) for w in title.split()]
+        if not words:
+            continue
+        m = re.compile(r"^[ \t]*(" + r"\s+".join(words) + r")[ \t]*$", re.M).search(text, pos)
         if m:
             headings.append(Heading(level, m.start(1), m.end(1)))
             pos = m.end()

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .document import row_cells
 from .schema import Answer, Citation
 
 # The page's styles; Gradio 6 takes them at launch() (see ui.launch_options).
@@ -29,6 +30,9 @@ small.cited, small.retrieval-query, .retrieval-query { opacity: .75; font-size: 
 .sources .source-section, .sources .source-score, .sources .source-page { font-size: .85em; opacity: .8; font-weight: 400; }
 .sources blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid #ccc; white-space: pre-wrap; }
 .sources mark { background: #fde68a; color: inherit; }
+.sources table.rows { border-collapse: collapse; margin: .3em 0; font-size: .9em; white-space: normal; }
+.sources table.rows th, .sources table.rows td { border: 1px solid rgba(127,127,127,.35); padding: .15em .4em; text-align: left; }
+.sources table.rows tr.cited td { background: rgba(253,230,138,.45); }
 .salary-chart { margin: 0 0 1em 0; }
 .salary-chart figcaption { font-weight: 600; margin-bottom: .4em; }
 .salary-chart .band { display: grid; grid-template-columns: 38% 1fr 7.5em; align-items: center; gap: .5em; margin: .25em 0; font-size: .85em; }
@@ -102,6 +106,46 @@ def highlight(text: str, quotes: Iterable[str]) -> str:
     return "".join(out)
 
 
+def _quoted(line: str, quotes: Iterable[str]) -> bool:
+    return any(q.strip() and (q.strip() in line or line.strip() in q) for q in quotes)
+
+
+def passage_html(text: str, quotes: Iterable[str]) -> str:
+    """A cited passage as HTML: table rows as a table (the cited rows and cells marked), the rest highlighted.
+
+    >>> passage_html("Pay\\nCity: Pune | Junior: 9 LPA\\nCity: Goa | Junior: 7 LPA", ["City: Goa | Junior: 7 LPA"])
+    'Pay\\n<table class="rows"><tr><th>City</th><th>Junior</th></tr><tr><td>Pune</td><td>9 LPA</td></tr><tr class="cited"><td><mark>Goa</mark></td><td><mark>7 LPA</mark></td></tr></table>'
+    """
+    quotes = [q for q in quotes if q and q.strip()]
+    out, lines = [], text.split("\n")
+    i = 0
+    while i < len(lines):
+        group = []
+        while i + len(group) < len(lines) and row_cells(lines[i + len(group)]) is not None:
+            group.append(lines[i + len(group)])
+        if not group:
+            out.append(highlight(lines[i], quotes) + ("\n" if i < len(lines) - 1 else ""))
+            i += 1
+            continue
+        headers: list[str] = []
+        for line in group:
+            headers += [h for h, _ in row_cells(line) if h not in headers]
+        rows = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr>"]
+        for line in group:
+            cells = dict(row_cells(line))
+            cited = _quoted(line, quotes)
+            whole = any(line.strip() in q for q in quotes)  # the row quoted whole, not one cell of it
+            tds = []
+            for h in headers:
+                value = cells.get(h, "")
+                mark = bool(value) and (whole or any(f"{h}: {value}" in q or q.strip() in value for q in quotes))
+                tds.append(f"<td><mark>{_e(value)}</mark></td>" if mark else f"<td>{_e(value)}</td>")
+            rows.append(('<tr class="cited">' if cited else "<tr>") + "".join(tds) + "</tr>")
+        out.append('<table class="rows">' + "".join(rows) + "</table>")
+        i += len(group)
+    return "".join(out)
+
+
 def answer_markdown(answer: Answer) -> str:
     """The chat bubble for an answer: its text with [n] markers, then its sources in small print."""
     if not answer.answered:
@@ -156,7 +200,7 @@ def sources_html(answer: Answer | None) -> str:
             f'<span class="source-file">{_e(c.source)}</span>{page} '
             f'<span class="source-score">score {c.score:.2f}</span></div>'
             f'<div class="source-section">{_e(c.section.replace(" > ", " › "))}</div>'
-            f'<blockquote class="source-text">{highlight(c.text, c.quotes)}</blockquote></li>'
+            f'<blockquote class="source-text">{passage_html(c.text, c.quotes)}</blockquote></li>'
         )
     parts.append("</ol></div>")
     return "".join(parts)
@@ -185,9 +229,21 @@ def salary_bands(citations: Iterable[Citation]) -> list[Band]:
     bands: list[Band] = []
     seen: set[tuple[str, float, float]] = set()
     for citation in citations:
+        rows, pos = [], 0
+        for line in citation.text.split("\n"):
+            if row_cells(line) is not None:
+                rows.append((pos, pos + len(line), line))
+            pos += len(line) + 1
+        quoted = [r for r in rows if _quoted(r[2], citation.quotes)]
+        for band in _row_bands(quoted or rows, citation.number):
+            if (band.label, band.low, band.high) not in seen:
+                seen.add((band.label, band.low, band.high))
+                bands.append(band)
         for fig in parse_money(citation.text):
             if fig.high is None or fig.low is None or fig.high == fig.low:
                 continue  # a single amount, not a band
+            if any(start <= fig.start < end for start, end, _ in rows):
+                continue  # drawn from its row above
             line_start = citation.text.rfind("\n", 0, fig.start) + 1
             label = citation.text[line_start:fig.start].strip(" \t-•*:–—") or citation.section.rsplit(" > ", 1)[-1]
             low = rupees_to_lpa(fig.low)
@@ -198,6 +254,38 @@ def salary_bands(citations: Iterable[Citation]) -> list[Band]:
                 open_ended = math.isinf(high) or fig.raw.rstrip().endswith("+")
                 bands.append(Band(label, low, high, citation.number, fig.raw, open_ended))
     return bands
+
+
+_LAKH_UNIT = re.compile(r"\b(lpa|lakhs?|lac)\b", re.I)
+
+
+def _row_bands(rows: list[tuple[int, int, str]], number: int) -> list[Band]:
+    """Pay figures of table rows: one per money cell, labelled by the row's first cell (and the column).
+
+    "City: Chennai | 0–2 years: 8.7 LPA | 3–5 years: 16.9 LPA" gives Band("Chennai · 0–2 years", 8.7, 8.7)
+    and Band("Chennai · 3–5 years", 16.9, 16.9); a column named "Salary range (LPA)" lends its unit
+    to bare figures such as "14-22".
+    """
+    from .figures import parse_money, rupees_to_lpa
+
+    out = []
+    for _, _, line in rows:
+        cells = row_cells(line) or []
+        if len(cells) < 2:
+            continue
+        money = []
+        for header, value in cells[1:]:
+            figs = parse_money(value)
+            if not figs and _LAKH_UNIT.search(header) and re.fullmatch(r"[₹\s]*\d[\d.,]*\s*(?:[-–]\s*\d[\d.,]*)?\+?", value):
+                figs = parse_money(f"{value} LPA")
+            if figs and figs[0].low is not None:
+                money.append((header, figs[0]))
+        for header, fig in money[:8]:
+            label = f"{cells[0][1]} · {header}" if len(money) > 1 else cells[0][1]
+            high = fig.low if fig.high is None else fig.high
+            low, top = rupees_to_lpa(fig.low), (math.inf if math.isinf(high) else rupees_to_lpa(high))
+            out.append(Band(label, low, top, number, fig.raw, math.isinf(top) or fig.raw.rstrip().endswith("+")))
+    return out[:24]
 
 
 def _lpa(x: float) -> str:
@@ -218,6 +306,8 @@ def chart_html(bands: list[Band]) -> str:
         left, width = 100 * b.low / top, max(100 * (high - b.low) / top, 0.8)
         if math.isinf(b.high):
             value = f"{_lpa(b.low)}+ LPA"
+        elif b.high == b.low:
+            value = f"{_lpa(b.low)} LPA"  # one figure (a table cell), drawn as a mark
         else:
             value = f"{_lpa(b.low)}–{_lpa(b.high)}{'+' if b.open_ended else ''} LPA"
         rows.append(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_document, detect_headings
+from assistant.chunking import chunk_document
+from assistant.headings import detect_headings
 from assistant.text import sentence_spans
 from assistant.corpus import Document, read_document
 

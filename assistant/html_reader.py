@@ -1,0 +1,260 @@
+"""Read an HTML page into the document model: what a reader of the page sees, block by block.
+
+h1-h6 are headings; a paragraph that is wholly bold ("<p><strong>Do I need a GPU?</strong></p>")
+or a <dt> is a heading one level below the last; list items become "- ..." lines; tables become one
+line per row under their header (th cells or a thead), with their caption as a heading. The
+<title> is the document's title when the page has no h1. Text hidden by inline markup
+(display:none, white-on-white, a 1px font, the hidden attribute) is left out: a reader never sees
+it, so an answer must not be drawn from it. Scripts, styles and forms' templates are skipped.
+Leaves out: the injection filter shared by every format (corpus.py).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from .document import Document, TextBuilder, clean
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "#fffffe", "transparent"}
+_BLOCKS = {
+    "p", "div", "section", "article", "br", "ul", "ol", "blockquote", "pre", "header", "footer", "main",
+    "aside", "nav", "figure", "figcaption", "dl", "dd", "dt", "hr", "address", "details", "summary", "form",
+}
+_SKIP = {"script", "style", "template", "noscript", "head", "svg", "button", "select", "textarea"}
+_BOLD = {"b", "strong"}
+
+
+def hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether inline markup hides an element from a reader: text planted for a machine, not a person.
+
+    >>> hidden([("style", "color:#fff; background:#ffffff")]), hidden([("style", "font-size: 1px")])
+    (True, True)
+    >>> hidden([("style", "color: #333")])
+    False
+    """
+    names = {name for name, _ in attrs}
+    if "hidden" in names or any(n == "aria-hidden" and v == "true" for n, v in attrs):
+        return True
+    style = " ".join(value or "" for name, value in attrs if name == "style").lower()
+    rules = {}
+    for declaration in style.split(";"):
+        key, _, value = declaration.partition(":")
+        rules[key.strip()] = re.sub(r"\s+|!important", "", value)
+    if rules.get("display") == "none" or rules.get("visibility") in ("hidden", "collapse"):
+        return True
+    if re.fullmatch(r"0?\.0*|0", rules.get("opacity", "1")):
+        return True
+    size = re.fullmatch(r"(\d*\.?\d+)(px|pt|em|rem|%)?", rules.get("font-size", ""))
+    if size and float(size.group(1)) <= {"em": 0.25, "rem": 0.25, "%": 25}.get(size.group(2), 3):
+        return True
+    color = rules.get("color", "")
+    background = rules.get("background-color") or rules.get("background", "")
+    if color and (color == background or (color in _WHITE and (not background or background in _WHITE))):
+        return True  # white-on-white, or text the colour of its own background
+    return False
+
+
+class _Table:
+    def __init__(self):
+        self.rows: list[list[str]] = []
+        self.header_rows: list[list[str]] = []
+        self.caption = ""
+        self.cell: list[str] | None = None
+        self.row: list[str] | None = None
+        self.row_all_th = True
+        self.in_head = False
+        self.span = 1
+
+    def end_cell(self):
+        if self.cell is not None and self.row is not None:
+            self.row.extend([clean("".join(self.cell))] + [""] * (self.span - 1))
+        self.cell = None
+
+    def end_row(self):
+        self.end_cell()
+        if self.row is not None and any(self.row):
+            (self.header_rows if self.in_head or (self.row_all_th and not self.rows) else self.rows).append(self.row)
+        self.row = None
+
+
+class _Reader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out = TextBuilder()
+        self.title = ""
+        self._in_title = False
+        self._buf: list[str] = []
+        self._bold_chars = 0
+        self._bold = 0
+        self._skip = 0
+        self._heading: int | None = None
+        self._item = False
+        self._dt = False
+        self._last = ""  # kind of the last block written: "item", "para", "heading", "br"
+        self._tables: list[_Table] = []
+        self._hidden_tag: str | None = None  # the element hiding what is inside it, and how deep we are in it
+        self._hidden_depth = 0
+
+    # -- blocks -----------------------------------------------------------------------------
+    def _flush(self):
+        text = clean("".join(self._buf))
+        bold = self._bold_chars >= len(text.replace(" ", "")) > 0
+        self._buf, self._bold_chars = [], 0
+        if not text:
+            return
+        out = self.out
+        if self._heading is not None:
+            out.heading(self._heading, text)
+            self._last = "heading"
+        elif self._item:
+            out.line("- " + text, blank_before=self._last != "item")
+            self._last = "item"
+        elif (self._dt or bold) and len(text) <= 120 and text[-1] not in ".:;," and not self._tables:
+            out.heading(min(max(out.level, 1) + 1, 6), text)  # a bold line standing alone names what follows
+            self._last = "heading"
+        else:
+            out.line(text, blank_before=self._last != "br")
+            self._last = "para"
+
+    def handle_starttag(self, tag, attrs):
+        if self._hidden_tag is not None:
+            if tag != self._hidden_tag:
+                return
+            if tag not in ("p", "li"):
+                self._hidden_depth += 1
+                return
+            self._hidden_tag = None  # a new <p> or <li> ends the hidden one, as browsers do
+        if tag not in _VOID and hidden(attrs):
+            self._hidden_tag, self._hidden_depth = tag, 1
+            return
+        if tag == "title":
+            self._in_title = True
+        if tag in _SKIP:
+            self._skip += 1
+            return
+        table = self._tables[-1] if self._tables else None
+        if tag == "table":
+            if table is None:
+                self._flush()
+            self._tables.append(_Table())
+        elif table is not None:
+            self._table_tag(table, tag, attrs)
+        elif tag in _BOLD:
+            self._bold += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._flush()
+            self._heading = int(tag[1])
+        elif tag == "li":
+            self._flush()
+            self._item = True
+        elif tag in _BLOCKS:
+            self._flush()
+            self._dt = tag == "dt"
+            if tag == "br":
+                self._last = "br" if self._last == "para" else self._last
+
+    def _table_tag(self, table: _Table, tag: str, attrs):
+        if tag == "caption":
+            table.cell, table.row = [], None
+        elif tag == "thead":
+            table.in_head = True
+        elif tag in ("tbody", "tfoot"):
+            table.end_row()
+            table.in_head = False
+        elif tag == "tr":
+            table.end_row()
+            table.row, table.row_all_th = [], True
+        elif tag in ("td", "th"):
+            table.end_cell()
+            if table.row is None:
+                table.row, table.row_all_th = [], True
+            table.row_all_th &= tag == "th"
+            span = dict(attrs).get("colspan") or "1"
+            table.span = min(int(span), 20) if span.isdigit() and int(span) > 0 else 1
+            table.cell = []
+        elif tag in ("br", "p", "li", "div") and table.cell is not None:
+            table.cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if self._hidden_tag is not None:
+            if tag == self._hidden_tag:
+                self._hidden_depth -= 1
+                if not self._hidden_depth:
+                    self._hidden_tag = None
+            return
+        if tag == "title":
+            self._in_title = False
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if self._tables:
+            table = self._tables[-1]
+            if tag == "table":
+                table.end_row()
+                self._tables.pop()
+                if self._tables:  # a table inside a cell: its text joins the cell
+                    outer = self._tables[-1]
+                    if outer.cell is not None:
+                        outer.cell.append(" " + " ".join(" ".join(r) for r in table.header_rows + table.rows))
+                else:
+                    self._write_table(table)
+            elif tag == "caption" and table.cell is not None:
+                table.caption, table.cell = clean("".join(table.cell)), None
+            elif tag in ("td", "th"):
+                table.end_cell()
+            elif tag == "tr":
+                table.end_row()
+            elif tag == "thead":
+                table.end_row()
+                table.in_head = False
+            return
+        if tag in _BOLD:
+            self._bold = max(0, self._bold - 1)
+        elif re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
+            self._flush()
+            self._heading = None
+        elif tag == "li":
+            self._flush()
+            self._item = False
+        elif tag in _BLOCKS:
+            self._flush()
+            self._dt = False
+
+    def _write_table(self, table: _Table):
+        header = None
+        if table.header_rows:
+            width = max(len(r) for r in table.header_rows)
+            header = [clean(" ".join(r[i] for r in table.header_rows if i < len(r) and r[i])) for i in range(width)]
+        self.out.table(table.rows, header, table.caption)
+        self._last = "table"
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+        if self._skip or self._hidden_tag is not None:
+            return
+        if self._tables:
+            table = self._tables[-1]
+            if table.cell is not None:
+                table.cell.append(data)
+            return
+        self._buf.append(data)
+        if self._bold:
+            self._bold_chars += len(data.replace(" ", "").replace("\n", ""))
+
+    def close(self):
+        super().close()
+        while self._tables:
+            self.handle_endtag("table")
+        self._flush()
+
+
+def read_html(data: str) -> Document:
+    """The page's visible text in the document model (source and hash are filled in by the caller)."""
+    reader = _Reader()
+    reader.feed(data)
+    reader.close()
+    text, headings, tables, pages = reader.out.result()
+    return Document("", text, "", "html", headings, pages, tables, clean(reader.title))
