@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEV, GUIDE, ROOT, load_jsonl, machine, offline, percentile, table  # noqa: E402
 
 MEMORY_GROWTH_LIMIT = 0.10
+ANSWERER = "extractive"  # the page's chat handler takes the Settings tab's choice after the question
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -157,7 +158,7 @@ def _session(url, api, questions, stop_at, timeout, latencies, failures, lock, s
         question = rng.choice(questions)
         started = time.monotonic()
         try:
-            job = client.submit(question, api_name=api)
+            job = client.submit(question, ANSWERER, api_name=api)
             output = job.result(timeout=timeout)
             text = _answer_text(output)
             if not text or "Something went wrong" in text:
@@ -197,7 +198,7 @@ def _ingest(url, api, work: Path, count: int, start_after: float, done: dict):
 def _burst(url: str, api: str, n: int, timeout: float) -> dict:
     """Fire `n` requests at once; those over the queue's size must be told the app is busy."""
     clients = [_client(url) for _ in range(min(n, 8))]
-    jobs = [clients[i % len(clients)].submit("What do junior ML engineers earn?", api_name=api) for i in range(n)]
+    jobs = [clients[i % len(clients)].submit("What do junior ML engineers earn?", ANSWERER, api_name=api) for i in range(n)]
     busy, answered, other = [], 0, []
     for job in jobs:
         try:
@@ -214,7 +215,7 @@ def _run(args, url: str, pid: int | None, work: Path) -> dict:
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
-    _client(url).predict(questions[0], api_name=args.chat_api)  # warm: the model and index are loaded
+    _client(url).predict(questions[0], ANSWERER, api_name=args.chat_api)  # warm: the model and index are loaded
     memory = [(0.0, _rss_mb(pid))]
     started = time.monotonic()
     stop_at = started + args.seconds
