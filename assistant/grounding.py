@@ -10,12 +10,19 @@ only what it can check:
   notation through `figures.figure_supported`, so "15 LPA" is supported by "₹15,00,000";
 - a sentence sharing less than half of its words with the passages it cites is dropped
   ("words not in the cited passage"): a marker on an unrelated sentence proves nothing;
+- a sentence that states nothing is dropped ("not a claim: ..."): a question, a copied
+  heading, a bare list of names with markers ("Hyderabad & Pune [1].");
+- a sentence whose named things or relations its cited passage does not hold as the sentence
+  uses them is dropped (agreement.py): "Pune has the most openings [2]" needs a sentence of [2]
+  naming Pune and saying "most"; "Seniors earn ₹8,00,000 [1]" needs the figure beside "senior";
 - with the question given, a figure-free sentence that only repeats the question's words is
   dropped ("restates the question");
 - the surviving markers are renumbered 1..k in order of first use.
 
-Beyond word overlap it does not judge whether a claim is entailed by its passage: that needs a
-model, and the point here is a check that cannot itself hallucinate. Pure string logic, no heavy imports.
+It does not read meaning beyond names, levels, figures and a fixed set of relation words:
+that would need a model, and the point here is a check that cannot itself hallucinate (an
+LLM judge was measured and not chosen; see tests/data/verifier/README.md). Pure string logic,
+no heavy imports.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .agreement import agreement_problem, claim_problem
 from .figures import extract_figures, unsupported_figures
 from .schema import Passage
 
@@ -110,17 +118,27 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
         if not valid:
             dropped.append({"sentence": plain, "reason": "no citation"})
             continue
+        cited_passages = [passages[i] for i in valid]
         cited = [passages[i].text for i in valid]
+        not_a_claim = claim_problem(plain, [p.section for p in cited_passages]
+                                    + [p.title for p in cited_passages if p.title])
+        if not_a_claim:
+            dropped.append({"sentence": plain, "reason": not_a_claim})
+            continue
         bad = unsupported_figures(plain, cited)
         if bad:
             raws = ", ".join(f.raw for f in bad)
             dropped.append({"sentence": plain, "reason": f"unsupported figure {raws}"})
             continue
-        if not _overlaps(plain, cited):
+        if not _overlaps(plain, cited + [f"{p.section} {p.title}" for p in cited_passages]):
             dropped.append({"sentence": plain, "reason": "words not in the cited passage"})
             continue
         if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
             dropped.append({"sentence": plain, "reason": "restates the question"})
+            continue
+        problem = agreement_problem(plain, cited_passages, question)
+        if problem:
+            dropped.append({"sentence": plain, "reason": problem})
             continue
         for i in valid:
             if i not in order:

@@ -31,6 +31,16 @@ def skills() -> Passage:
     return guide_passage("- Programming:", 5, "Top Skills Demanded by Employers")
 
 
+@pytest.fixture(scope="module")
+def bangalore() -> Passage:
+    return guide_passage("The undisputed leader", 1, "Where are the ML Jobs? > Bangalore")
+
+
+@pytest.fixture(scope="module")
+def hyderabad_pune() -> Passage:
+    return guide_passage("Enterprise data science", 1, "Where are the ML Jobs? > Hyderabad & Pune")
+
+
 def test_passages_are_the_guides_lines(salary, skills):
     text = GUIDE.read_text(encoding="utf-8")
     assert text[salary.start:salary.end] == salary.text
@@ -124,9 +134,67 @@ def test_sentence_restating_the_question_is_dropped(salary):
     clean, _, report = verify(text, [salary], question)
     assert clean == "It is 8-12 LPA [1]."
     assert report["dropped_sentences"][0]["reason"] == "restates the question"
-    assert verify(text, [salary])[0] == text  # without the question there is nothing to compare
+    # Without the question the first sentence still goes: the passage never names India.
+    assert verify(text, [salary])[2]["dropped_sentences"][0]["reason"].startswith("names india")
 
 
 def test_quotes_are_the_passage_sentences_used(salary):
     quotes = quotes_for(["Mid-level engineers earn 15-25 LPA [1]."], salary.text)
     assert quotes == ["- Mid-Level ML Engineer (3-5 years): ₹15,00,000 – ₹25,00,000 per annum"]
+
+
+# --- meaning: a claim, and the claim its passage makes ------------------------------------
+
+WHERE = "Where are the most ML openings?"
+
+
+def _reasons(report) -> list[str]:
+    return [d["reason"] for d in report["dropped_sentences"]]
+
+
+def test_a_list_of_names_with_markers_is_not_a_claim(bangalore, hyderabad_pune):
+    clean, _, report = verify("Hyderabad & Pune [1]. Bangalore [2].", [hyderabad_pune, bangalore], WHERE)
+    assert clean == ""
+    assert [r.startswith("not a claim:") for r in _reasons(report)] == [True, True]
+
+
+def test_a_copied_heading_or_a_question_is_not_a_claim(salary):
+    clean, _, report = verify("Salary Expectations for ML Engineers [1]. What do juniors earn? [1] "
+                              "Juniors earn 8-12 LPA [1].", [salary])
+    assert clean == "Juniors earn 8-12 LPA [1]."
+    assert _reasons(report) == ["not a claim: a heading", "not a claim: a question"]
+
+
+def test_the_most_must_be_said_of_the_thing_the_sentence_names(bangalore, hyderabad_pune, skills):
+    text = "Bangalore [1] and Pune [2] have the most ML jobs [3]. Bangalore pays the most [1]."
+    clean, _, report = verify(text, [bangalore, hyderabad_pune, skills], WHERE)
+    assert clean == "Bangalore pays the most [1]."
+    assert _reasons(report) == ["says 'most' of bangalore, ml, pune, which no cited sentence does"]
+
+
+def test_a_relation_with_a_direction_must_keep_it(skills):
+    clean, _, report = verify("TensorFlow has overtaken PyTorch in new projects [1]. "
+                              "PyTorch has overtaken TensorFlow in job listings [1].", [skills])
+    assert clean == "PyTorch has overtaken TensorFlow in job listings [1]."
+    assert _reasons(report) == ["reverses 'overtake' between pytorch, tensorflow"]
+
+
+def test_a_figure_must_stand_with_the_level_it_belongs_to(salary):
+    clean, _, report = verify("Senior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
+                              "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].", [salary])
+    assert clean == "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]."
+    assert _reasons(report)[0].startswith("puts ₹8,00,000 – ₹12,00,000 with ml, senior")
+
+
+def test_a_named_thing_the_passage_lacks_is_dropped(bangalore):
+    question = "What is the notice period at Swiggy?"
+    clean, _, report = verify("Swiggy is a unicorn in Bangalore [1]. Bangalore hosts unicorns like "
+                              "Flipkart and Microsoft [1].", [bangalore], question)
+    assert clean == "Swiggy is a unicorn in Bangalore [1]."
+    assert _reasons(report) == ["names microsoft, which the cited passage does not"]
+
+
+def test_a_negation_the_passage_lacks_is_dropped(skills):
+    clean, _, report = verify("Python is not king for these roles [1]. Python remains king [1].", [skills])
+    assert clean == "Python remains king [1]."
+    assert _reasons(report)[0].startswith("says 'not'")
