@@ -141,6 +141,7 @@ class Indexer:
         seg = segments.analyse(sorted(grouped.items()))
         if holds_lock(self.store.index_dir):
             self._add_segment(seg)
+            self._write(self.manifest)
         return seg
 
     def _add_segment(self, seg: segments.Segment, replaces=()):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import threading
+from contextlib import contextmanager
 
 import pytest
 
 from assistant import Assistant, CorpusError, IndexBusyError
 from assistant.indexing import writer_lock
+
+from .conftest import DEV, GUIDE, load_jsonl
 
 PUNE = "Pune Notes\nCommute\nThe Hinjewadi IT park commute takes ninety minutes at peak hours.\n"
 
@@ -132,3 +137,134 @@ def test_add_documents_reports_added_updated_skipped(corpus, tmp_path):
     note.write_text(PUNE + "Parking is scarce.\n", encoding="utf-8")
     assert bot.add_documents([note]).updated == ["pune.txt"]
     assert bot.index().passages_embedded == 0
+
+
+# -- the retriever follows the index incrementally, and opens without reading the store -----------
+
+DISTRACTORS = sorted((GUIDE.parent.parent / "tests" / "data" / "distractors").iterdir())
+PROBES = ["bangalor", "salry", "pinecon", "hyderbad", "kubernets", "interveiw", "devopps", "hinjewad"]
+
+
+@contextmanager
+def lock_held_elsewhere(index_dir):
+    """The write lock held by another thread, as another writer would hold it."""
+    taken, done = threading.Event(), threading.Event()
+
+    def hold():
+        with writer_lock(index_dir):
+            taken.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+def rebuilt_retriever(bot):
+    """What the retriever was before segments: rebuilt from every live passage read back from Chroma."""
+    from assistant.retrieval import Retriever
+
+    store = bot._indexer.store
+    return Retriever(store, bot._embedder, store.passages(bot._indexer.active_refs()))
+
+
+def assert_ranks_as_rebuilt(bot, scopes=(None,), retriever=None):
+    """`bot`'s retriever and a full rebuild agree on every dev question and on what answers read."""
+    from assistant.query import build_query
+
+    bot._ensure_ready()
+    ours, full = retriever or bot._retriever, rebuilt_retriever(bot)
+    assert list(ours.passages) == list(full.passages)
+    assert ours.terms.df == full.terms.df and ours.terms.n == full.terms.n
+    assert [ours.terms.spelling(t) for t in PROBES] == [full.terms.spelling(t) for t in PROBES]
+    assert ours.bands == full.bands
+    questions = [q for q in load_jsonl(DEV)] + [{"question": "How long is the Hinjewadi commute?"}]
+    for scope in scopes:
+        assert ours.topics(scope) == full.topics(scope) and ours.visible(scope) == full.visible(scope)
+        for q in questions:
+            query = build_query(q["question"], q.get("history"))
+            vector = bot._embedder.embed_query(query.text)
+            got, want = ours.search(query, 5, scope, vector), full.search(query, 5, scope, vector)
+            assert [(h.passage.id, h.score, h.dense, h.lexical, h.band, h.bands) for h in got] == \
+                   [(h.passage.id, h.score, h.dense, h.lexical, h.band, h.bands) for h in want], (scope, q["question"])
+
+
+@pytest.mark.parametrize("steps", [
+    ["add:0", "add:1", "change:0", "remove:1"],
+    ["add:2", "scoped:3", "add:4", "remove:2", "change:4", "scoped:5"],
+    ["add:0", "remove:0", "add:0", "remove-guide", "add:1"],
+], ids=["add-change-remove", "scoped-uploads", "re-add-and-remove-the-guide"])
+def test_incremental_retriever_ranks_as_a_full_rebuild(corpus, tmp_path, steps):
+    """After each add, change or removal the retriever equals one rebuilt from all passages."""
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    bot.index()
+    for step in steps:
+        kind, _, n = step.partition(":")
+        source = DISTRACTORS[int(n)] if n else None
+        if kind in ("add", "scoped"):
+            bot.add_documents([source], scope="s1" if kind == "scoped" else None)
+        elif kind == "change":
+            changed = tmp_path / source.name
+            changed.write_text(source.read_text(encoding="utf-8") + "\n\nHinjewadi commute takes ninety minutes.\n", encoding="utf-8")
+            assert bot.add_documents([changed]).updated == [source.name]
+        elif kind == "remove":
+            assert bot.remove_document(source.name)
+        elif kind == "remove-guide":
+            assert bot.remove_document(GUIDE.name)
+        assert_ranks_as_rebuilt(bot, scopes=(None, "s1"))
+    segments = json.loads((tmp_path / "index" / "manifest.json").read_text())["segments"]
+    live = {d["ref"] for d in json.loads((tmp_path / "index" / "manifest.json").read_text())["documents"].values()}
+    assert live <= {ref for refs in segments.values() for ref in refs}  # every live version has its segment
+
+
+def test_opening_an_index_reads_no_passage_back_from_the_store(corpus, tmp_path, monkeypatch):
+    for path in DISTRACTORS[:3]:
+        shutil.copy(path, corpus / path.name)
+    Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").index()
+    from assistant.store import PassageStore
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("passages were read back from Chroma")
+
+    monkeypatch.setattr(PassageStore, "passages_by_ref", refuse)
+    fresh = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assert fresh.index().passages_embedded == 0
+    monkeypatch.undo()
+    assert_ranks_as_rebuilt(fresh)
+
+
+def test_an_index_from_before_segments_gets_them_on_first_open(corpus, tmp_path):
+    shutil.copy(DISTRACTORS[0], corpus / DISTRACTORS[0].name)
+    Assistant(corpus_dir=corpus, index_dir=tmp_path / "index").index()
+    manifest = tmp_path / "index" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["segments"]  # as written before segments existed
+    manifest.write_text(json.dumps(data))
+    shutil.rmtree(tmp_path / "index" / "retrieval")
+    with lock_held_elsewhere(tmp_path / "index"):  # a reader while another writes: computes, writes nothing
+        reader = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+        assert reader.retrieve("What do junior ML engineers earn?")
+        assert not (tmp_path / "index" / "retrieval").exists()
+        assert_ranks_as_rebuilt(reader)
+    writer = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    assert writer.index().passages_embedded == 0
+    assert len(list((tmp_path / "index" / "retrieval").glob("seg-*.npz"))) == 1
+    assert_ranks_as_rebuilt(writer)
+
+
+def test_segments_of_many_uploads_are_merged(corpus, tmp_path):
+    """Nine small uploads leave fewer than nine segments, and the merged ones rank as a rebuild."""
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    bot.index()
+    for i in range(9):
+        note = tmp_path / f"note-{i}.txt"
+        note.write_text(f"Note {i}\nCity {i}\nThe Hinjewadi office {i} opens at {i + 8} in the morning.\n", encoding="utf-8")
+        bot.add_documents([note])
+    segments = json.loads((tmp_path / "index" / "manifest.json").read_text())["segments"]
+    assert len(segments) < 9 and len(list((tmp_path / "index" / "retrieval").glob("seg-*.npz"))) == len(segments)
+    assert_ranks_as_rebuilt(bot)

@@ -333,3 +333,151 @@ def test_a_reader_never_repairs_a_corrupt_index_under_a_running_writer(pristine_
         assert (index / "chroma.sqlite3").read_bytes() == damaged and not (index / CORRUPT_DIR).exists()
     finally:
         holder.release()
+
+
+# -- the retriever's segments: a crash, damaged files, and other processes' uploads ---------------
+
+_RANKS = textwrap.dedent(
+    """
+    import json, sys
+    from assistant import Assistant
+    from tests.test_indexing import assert_ranks_as_rebuilt
+    corpus, index, mode = sys.argv[1:4]
+    bot = Assistant(corpus_dir=corpus, index_dir=index)
+    report = bot.index() if mode == "index" else bot.retrieve("What do junior ML engineers earn?")
+    assert_ranks_as_rebuilt(bot)  # raises if any ranking, statistic or band differs
+    print(json.dumps({"passages": len(bot._retriever.passages), "live": sum(d["passages"] for d in bot._indexer.documents())}))
+    """
+)
+
+
+def _ranks_probe(corpus: Path, index: Path, mode: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _RANKS, str(corpus), str(index), mode], capture_output=True, text=True,
+                         timeout=300, env=_one_thread(), cwd=Path(__file__).resolve().parent.parent)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _segments_consistent(index: Path):
+    """No temporary files; the segment files are exactly those the manifest names; every live version is in one."""
+    manifest = _manifest(index)
+    folder = index / "retrieval"
+    assert not list(folder.glob(".seg-*"))
+    assert {p.stem for p in folder.glob("seg-*.npz")} == set(manifest["segments"])
+    held = {ref for refs in manifest["segments"].values() for ref in refs}
+    assert {d["ref"] for d in manifest["documents"].values()} <= held
+
+
+def test_sigkill_mid_ingest_leaves_segments_that_rank_as_a_rebuild(corpus, tmp_path):
+    index, n = tmp_path / "index", 25
+    _filler(corpus, n)
+    _ranks_probe(corpus, index, "index")
+    old = {key: doc["hash"] for key, doc in _manifest(index)["documents"].items()}
+    _filler(corpus, n, days=4)
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_one_thread(),
+    )
+    replaced = lambda manifest: sum(doc["hash"] != old[key] for key, doc in manifest["documents"].items())  # noqa: E731
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline:  # kill it while a segment is being written, or else mid-ingest
+            if list((index / "retrieval").glob(".seg-*")) or replaced(_manifest(index)) > 3:
+                break
+            assert ingest.poll() is None, "the ingest finished before it could be killed: make the corpus bigger"
+            time.sleep(0.002)
+        ingest.send_signal(signal.SIGKILL)
+    finally:
+        ingest.kill()
+        ingest.wait()
+    assert 0 <= replaced(_manifest(index)) < n
+    with writer_lock(index):  # a reader sees the index exactly as the crash left it
+        after = _ranks_probe(corpus, index, "read")
+    assert after["passages"] == after["live"] == 12 + n
+    finished = _ranks_probe(corpus, index, "index")
+    assert finished["passages"] == 12 + n and replaced(_manifest(index)) == n
+    _segments_consistent(index)
+
+
+def test_a_damaged_or_lost_segment_file_is_rebuilt_from_the_store(corpus, tmp_path):
+    from .test_indexing import DISTRACTORS, assert_ranks_as_rebuilt, lock_held_elsewhere
+
+    for path in DISTRACTORS[:3]:
+        shutil.copy(path, corpus / path.name)
+    index = tmp_path / "index"
+    Assistant(corpus_dir=corpus, index_dir=index).index()
+    files = sorted((index / "retrieval").glob("seg-*.npz"))
+    assert len(files) == 4  # one per document: fewer than a merge needs
+    files[0].write_bytes(files[0].read_bytes()[:1000])  # truncated
+    files[1].unlink()  # lost
+    (index / "retrieval" / ".seg-left-by-a-crash.tmp").write_bytes(b"half")
+    with lock_held_elsewhere(index):
+        reader = Assistant(corpus_dir=corpus, index_dir=index)
+        assert_ranks_as_rebuilt(reader)  # the store stands in for both
+    writer = Assistant(corpus_dir=corpus, index_dir=index)
+    assert writer.index().passages_embedded == 0
+    assert_ranks_as_rebuilt(writer)
+    _segments_consistent(index)
+    again = Assistant(corpus_dir=corpus, index_dir=index)  # repaired: the next start reads no passage from the store
+    again._open_indexer()
+    again._indexer.store.passages_by_ref = None
+    assert again.index().passages_embedded == 0 and again.retrieve("What do junior ML engineers earn?")
+
+
+_WATCH = textwrap.dedent(
+    """
+    import sys, time
+    from assistant import Assistant
+    corpus, index, url, word = sys.argv[1:5]
+    bot = Assistant(corpus_dir=corpus, index_dir=index, chroma_url=url or None)
+    bot.retrieve("What do junior ML engineers earn?")
+    print("ready", flush=True)
+    start = time.monotonic()
+    while time.monotonic() - start < 60:
+        if any(word in h.passage.text for h in bot.retrieve(f"How long is the {word} commute?")):
+            print(f"found {time.monotonic() - start:.2f}", flush=True)
+            break
+        time.sleep(0.05)
+    else:
+        print("not found", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["chroma-server", "embedded"])
+def test_two_processes_see_each_others_uploads_within_seconds(mode, corpus, tmp_path):
+    """A long-running process sees an upload made by another, and the other way round."""
+    from contextlib import nullcontext
+
+    index = tmp_path / "index"
+    with chroma_server(tmp_path / "chroma-server") if mode == "chroma-server" else nullcontext("") as url:
+        bot = Assistant(corpus_dir=corpus, index_dir=index, chroma_url=url or None)
+        bot.index()
+        watcher = subprocess.Popen([sys.executable, "-c", _WATCH, str(corpus), str(index), url, "Hinjewadi"],
+                                   stdout=subprocess.PIPE, text=True, env=_one_thread())
+        try:
+            assert watcher.stdout.readline().strip() == "ready"
+            note = tmp_path / "pune.txt"
+            note.write_text(PUNE_NOTE, encoding="utf-8")
+            started = time.monotonic()
+            assert bot.add_documents([note]).added == ["pune.txt"]
+            written = time.monotonic() - started
+            line = watcher.stdout.readline().strip()
+            assert line.startswith("found"), line
+            assert float(line.split()[1]) < written + 5  # searchable there within seconds of being written here
+        finally:
+            watcher.kill()
+            watcher.wait()
+        # the other way: another process adds a file; this process, long running, sees it
+        other = tmp_path / "kochi.txt"
+        other.write_text("Kochi Notes\nFerry\nThe Vyttila ferry to Infopark takes forty minutes.\n", encoding="utf-8")
+        args = ["add", str(other), "--corpus", str(corpus), "--index", str(index)] + (["--chroma-url", url] if url else [])
+        out = _cli(*args)
+        assert out.returncode == 0, out.stderr[-2000:]
+        added = time.monotonic()
+        while not any("Vyttila" in h.passage.text for h in bot.retrieve("How long is the Vyttila ferry?")):
+            assert time.monotonic() - added < 5, "the other process's upload is not searchable here"
+            time.sleep(0.05)
+
+
+PUNE_NOTE = "Pune Notes\nCommute\nThe Hinjewadi IT park commute takes ninety minutes at peak hours.\n"
