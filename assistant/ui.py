@@ -176,7 +176,7 @@ def build_app(assistant: Any, *, shared_uploads: bool = False, data_dir: str | P
             except AssistantError as exc:  # QuestionError, TooManyQuestions, CorpusError, ...: the caller can act
                 raise gr.Error(str(exc), print_exception=False) from None
             except Exception:
-                _log.exception("/answer failed for %r", question)
+                _log.exception("/answer failed for %r", str(question)[:200])
                 raise gr.Error("Something went wrong while answering; the error has been logged.",
                                print_exception=False) from None
 
