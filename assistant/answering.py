@@ -207,8 +207,8 @@ def _focus_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> st
     """"The top of the range: ₹60,00,000+ per annum (60 LPA) [1]." when the question asks for one end."""
     words = set(tokens(ev.query.focus or ev.query.text))
     high, low = bool(words & FOCUS_HIGH), bool(words & FOCUS_LOW)
-    if high == low or not ev.salary:
-        return ""
+    if high == low or not ev.salary or words & {"which", "where", "who", "kaun", "kaunsa", "kaunsi", "kahan"}:
+        return ""  # "which city pays the most?" asks for a name, not for one end of a range
     for unit in chosen[:1]:
         money = [f for f in extract_figures(unit.text) if f.kind == "money"]
         if not money or " | " in unit.text or not any(f.high > f.low for f in money):

@@ -30,6 +30,7 @@ from .text import sentence_spans, stem, tokens
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 _SALARY = re.compile(r"\b(salar|pay|paid|earn|make|ctc|lpa|lakh|crore|package|compensat|income|stipend|kitn|how much|range|band|wage)", re.I)
+_WANTS_PLACE = re.compile(r"\b(which|what) (city|cities|location|place|state)|\bwhere\b|\bkahan\b|\bkis shahar", re.I)
 UNIT_POOL = 6  # passages whose units are scored (the answer quotes from these)
 
 
@@ -182,6 +183,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         for f, facet in enumerate(ev.facets):
             if facet.vector is not None:
                 sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
+    wants_place = bool(_WANTS_PLACE.search(query.focus or query.text))
     units = []
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
@@ -206,6 +208,8 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             overlap = (sum(facet.terms[j].weight for j in held) + 0.5 * sum(facet.terms[j].weight for j in in_head)) / facet.total
             names_held = sum(1 for _, name, _ in facet.names if mentions(name, text) or mentions(name, p.section))
             score = _unit_score(sims[f][i], overlap, band, money and ev.salary, rank, names_held, len(facet.names))
+            if wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text)):
+                score += 0.15  # "which city…?" is answered by a line naming a place
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
@@ -215,7 +219,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
 
 def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool, rank: int, names_held: int, names: int) -> float:
     """How well a unit answers: meaning and words together, plus what the question pins down."""
-    score = 0.55 * similarity + 0.45 * overlap + 0.08 / (1 + rank)
+    score = 0.7 * similarity + 0.3 * overlap + 0.08 / (1 + rank)  # mix chosen on the tuning half (benchmarks/quality.py)
     if band > 0:
         score += 0.35
     elif band < 0:
@@ -253,6 +257,7 @@ def _missing_names(ev: Evidence) -> list[str]:
     asked = [(name, written) for kind, name, written in ev.names if kind != "role"]  # roles narrow the passages instead
     missing = [written for name, written in asked if not any(mentions(name, text) for text in top)]
     present = [(name, written) for name, written in asked if written not in missing]
+    present = [(n, w) for n, w in present if not n.isdigit()]  # a year is the documents' date, not a subject
     if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
         best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
         missing += [written for name, written in present if not mentions(name, best)]
@@ -263,7 +268,7 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
     """Capitalised words inside a question that no document uses and that are no common word:
     names the documents don't know ("Dhruva Payments", "Orbitstack"), grouped when adjacent.
 
-    >>> class T: df = {"pune": 1}; spelling = staticmethod(lambda w: None)
+    >>> class T: known = staticmethod(lambda w: "pune" if w == "pune" else None)
     >>> unknown_names("What does Dhruva Payments pay in Pune?", T(), frozenset({"what", "does", "pay", "in"}))
     [('name', 'dhruva payments', 'Dhruva Payments')]
     """
@@ -274,7 +279,7 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
         at_start = i == 0 or question[: m.start()].rstrip()[-1:] in ".?!:"
         lower = word.lower()
         capital = word[0].isupper() and not at_start and lower not in STOPWORDS and len(word) > 1
-        unknown = stem(lower) not in terms.df and not terms.spelling(lower) and lower not in common_words
+        unknown = terms.known(lower) is None and lower not in common_words and lower not in SYNONYMS
         if capital and (unknown or run):
             run.append((word, unknown))
             continue
@@ -286,26 +291,20 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
 
 def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
     """Words of the question (any case) that the top passages write as names: capitalised inside a
-    sentence ("at Mandala Mobility", "in Chennai"). Adjacent ones form one name.
+    sentence ("at Mandala Mobility", "in Chennai").
 
     >>> from types import SimpleNamespace as NS
     >>> hit = NS(passage=NS(text="Openings at Mandala Mobility in Chennai. Python is king.", title="", section=""))
     >>> corpus_names("how many openings does mandala mobility have in pune", [hit])
-    [('name', 'mandala mobility', 'mandala mobility')]
+    [('name', 'mandala', 'mandala'), ('name', 'mobility', 'mobility')]
     """
     text = " ".join(h.passage.text for h in hits)
     proper = {m.group(1).lower() for m in re.finditer(r"(?<=[a-z0-9,;:|(] )([A-Z][\w&+-]*[a-z][\w&+-]*)", text)}
-    found, run = [], []
+    found = []
     for m in re.finditer(r"[\w&+-]+", question):
         word = m.group(0).lower()
         if word in proper and word not in STOPWORDS and len(word) > 2:
-            run.append(m.group(0))
-            continue
-        if run:
-            found.append(("name", " ".join(run).lower(), " ".join(run)))
-        run = []
-    if run:
-        found.append(("name", " ".join(run).lower(), " ".join(run)))
+            found.append(("name", word, m.group(0)))
     return found
 
 
@@ -331,7 +330,13 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
     units = ev.units
     best = max(units, key=lambda u: u.score) if units else None
     lexical_top = max(hits[:3], key=lambda h: h.lexical or 0.0) if hits else None
+    figure_missing, count_missing = _answer_type(ev, units)
+    named = [(n, w) for k, n, w in ev.names if k != "role"]
+    names_held = (sum(1 for n, _ in named if best and (mentions(n, best.text) or mentions(n, best.hit.passage.section))) / len(named)) if named else 0.0
     return {
+        "figure_missing": figure_missing,
+        "count_missing": count_missing,
+        "names_held": names_held,
         "dense": max(dense, default=0.0),
         "dense_margin": (max(dense) - sorted(dense)[len(dense) // 2]) if len(dense) > 1 else 0.0,
         "unit_similarity": max((u.similarity for u in units), default=0.0),
@@ -344,6 +349,30 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
         "best_score": best.score if best else 0.0,
         "terms": float(len(facet.terms)),
     }
+
+
+_WANTS_FIGURE = re.compile(r"\b(how (much|many|long|often|big|large)|what (percentage|percent|share|fraction|proportion|portion|number|amount)|kitn[aei]|how many|cost|price|fee|fees)\b|%", re.I)
+_HOW_MANY = re.compile(r"\bhow many\s+(?:[a-z-]+\s+)?([a-z-]+)", re.I)
+_NUMBER = re.compile(r"\d")
+
+
+def _answer_type(ev: Evidence, units: list[Unit]) -> tuple[float, float]:
+    """Does the question want a figure that no top line states, or a count of a thing no counted line names?
+
+    "How much…", "what share…", "kitna…" want a figure; "how many hours…" wants a number of hours.
+    """
+    text = ev.query.focus or ev.query.text
+    wants = bool(_WANTS_FIGURE.search(text)) or ev.salary
+    top = sorted(units, key=lambda u: -u.score)[:4]
+    with_figures = [u for u in top if _NUMBER.search(u.text)]
+    figure_missing = 1.0 if wants and not with_figures else 0.0
+    count_missing = 0.0
+    m = _HOW_MANY.search(text)
+    if m and m.group(1).lower() not in STOPWORDS:
+        noun = stem(m.group(1).lower())
+        held = any(noun in {stem(w) for w in tokens(passage_context(u.hit.passage))} for u in with_figures)
+        count_missing = 0.0 if held else 1.0
+    return figure_missing, count_missing
 
 
 def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:

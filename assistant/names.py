@@ -110,6 +110,8 @@ PLACES = _phrases(_INDIAN_CITIES) | _phrases(_WORLD_PLACES)
 EMPLOYERS = _phrases(_EMPLOYERS)
 ROLES = _phrases(_ROLES)
 KINDS = {"place": PLACES, "employer": EMPLOYERS, "role": ROLES}
+_SINGLE = frozenset(n for n in PLACES | EMPLOYERS if "-" not in n and "." not in n and len(n) >= 6)
+_SINGLE_SORTED = sorted(_SINGLE)
 # Words that are names only when written as one ("US" the country, not "us"; "Ola", "Meta").
 _CASE_SENSITIVE = {"us": "US"}
 
@@ -149,6 +151,7 @@ def find_names(text: str) -> list[tuple[str, str, str]]:
     ([], [('year', '2019', '2019')])
     """
     out = [(m.start(), ("year", m.group(1), m.group(1))) for m in _YEAR.finditer(text)]
+    out += _near_spellings(text)
     out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}", m.group(0))) for m in _ORDINAL.finditer(text)]
     for m in _matcher().finditer(text):
         written = m.group(1)
@@ -158,6 +161,22 @@ def find_names(text: str) -> list[tuple[str, str, str]]:
         kind = next(k for k, names in KINDS.items() if key in names)
         out.append((m.start(), (kind, key, written)))
     return [found for _, found in sorted(out, key=lambda x: x[0])]
+
+
+def _near_spellings(text: str) -> list[tuple[int, tuple[str, str, str]]]:
+    """Misspelt one-word places and employers ("bangalor", "hydrabad"), matched closely (difflib >= 0.85)."""
+    import difflib
+
+    out = []
+    for m in re.finditer(r"[A-Za-z]{6,}", text):
+        word = m.group(0).lower()
+        if word in _SINGLE:
+            continue
+        close = difflib.get_close_matches(word, _SINGLE_SORTED, n=1, cutoff=0.85)
+        if close:
+            key = close[0]
+            out.append((m.start(), ("place" if key in PLACES else "employer", key, m.group(0))))
+    return out
 
 
 def forms(name: str) -> list[str]:

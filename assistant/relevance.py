@@ -23,10 +23,10 @@ from .names import find_names, forms
 from .schema import Passage  # noqa: F401  (the scope_filter doctest builds passages)
 
 # Fitted by benchmarks/calibrate.py on tests/data/bank/tuning.jsonl (see the README's Quality section).
-FEATURES = ("dense", "unit_similarity", "coverage", "unit_overlap", "unknown", "missing_max", "band", "lexical", "no_terms")
-WEIGHTS = {"dense": 3.0, "unit_similarity": 5.0, "coverage": 2.5, "unit_overlap": 1.5, "unknown": -1.5,
-           "missing_max": -2.0, "band": 1.5, "lexical": 0.5, "no_terms": -1.0}
-BIAS = -4.2
+FEATURES = ("dense", "unit_similarity", "coverage", "unit_overlap", "unknown", "missing_max", "band", "lexical", "no_terms",
+            "figure_missing", "count_missing", "names_held")
+WEIGHTS = {"dense": 0.712, "unit_similarity": 1.385, "coverage": 1.857, "unit_overlap": 1.27, "unknown": -0.92, "missing_max": -0.546, "band": 0.895, "lexical": 0.4, "no_terms": 0.027, "figure_missing": 0.149, "count_missing": -0.455, "names_held": -0.132}
+BIAS = -0.991
 THRESHOLD = 0.5
 
 

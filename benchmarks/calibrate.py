@@ -4,7 +4,7 @@
 
 Each question is asked over its corpus (bank questions: the guide plus tests/data/documents/;
 the guide's own sets: the guide alone); the evidence signals (evidence.py) of every question and
-its label (do the documents answer it?) train a logistic regression (scikit-learn, class-balanced).
+its label (do the documents answer it?) train a logistic regression (scikit-learn).
 It prints the weights, the tuning accuracy, 5-fold cross-validated accuracy, and with --write puts
 the weights into assistant/relevance.py. Never run it on tests/data/bank/heldout.jsonl: that split
 measures what the fit generalises to.
@@ -72,6 +72,7 @@ def main():
     parser.add_argument("--items", action="store_true", help="print every question's features")
     parser.add_argument("--write", action="store_true", help="write the fitted weights into assistant/relevance.py")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--balanced", action="store_true", help="weigh the classes equally (default: as often as they occur)")
     args = parser.parse_args()
     if any(f.name == "heldout.jsonl" and f.parent.name == "bank" for f in args.files):
         sys.exit("refusing to fit on the held-out split")
@@ -84,7 +85,9 @@ def main():
     data = rows(args.files, args.items)
     X = np.array([[x[k] for k in FEATURES] for x, _, _ in data])
     y = np.array([label for _, label, _ in data])
-    model = LogisticRegression(C=args.c, class_weight="balanced", max_iter=2000)
+    # Unweighted by default: most questions users ask are answerable, and refusing one costs more
+    # than answering a near miss with a cited passage that says something close.
+    model = LogisticRegression(C=args.c, class_weight="balanced" if args.balanced else None, max_iter=2000)
     cv = cross_val_score(model, X, y, cv=5).mean()
     model.fit(X, y)
     weights = {k: round(float(w), 3) for k, w in zip(FEATURES, model.coef_[0])}
