@@ -4,8 +4,8 @@ Embedded (`PersistentClient` under the index folder) or a `chroma run` server. A
 that can't be opened (a corrupt database) is moved aside to `.corrupt-previous/` and started afresh,
 so the caller rebuilds it from the corpus instead of failing on every start; only the holder of the
 index's write lock does that. The llama-index
-`ChromaVectorStore` does the writes and nearest-neighbour queries; bulk reads go to the
-collection directly. A JSON manifest beside it records which version of each document is live,
+`ChromaVectorStore` does the writes; nearest-neighbour queries and reads go to the collection
+directly, so a question never imports llama-index. A JSON manifest beside it records which version of each document is live,
 the embedding model and the chunking settings, so a mismatch is caught before vectors mix.
 Leaves out: deciding what to (re)index (indexing.py) and ranking (retrieval.py).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -75,10 +76,18 @@ class PassageStore:
             self._open()
 
     def _open(self):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.collection = self.client.get_or_create_collection(self.collection_name, metadata={"hnsw:space": "cosine"})
-        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        self._vectors = None
+
+    @property
+    def vectors(self):
+        """llama-index's ChromaVectorStore over the collection, for writes (imported on the first write:
+        it costs seconds, and questions don't need it)."""
+        if self._vectors is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vectors = ChromaVectorStore(chroma_collection=self.collection)
+        return self._vectors
 
     def _move_aside(self, exc: Exception) -> str:
         """Move the unreadable Chroma files to CORRUPT_DIR (replacing an older copy); returns the message."""
@@ -119,8 +128,8 @@ class PassageStore:
             self.vectors.add(nodes[i : i + batch])
 
     def delete(self, ref: str):
-        """Remove every passage stored under `ref`."""
-        self.vectors.delete(ref_doc_id=ref)
+        """Remove every passage stored under `ref` (as ChromaVectorStore.delete does)."""
+        self.collection.delete(where={"document_id": ref})
 
     def refs(self) -> set[str]:
         """Every document version present in the collection (for clean-up after a crash)."""
@@ -153,18 +162,18 @@ class PassageStore:
         return out
 
     def query(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity) of the k nearest passages (no count first: callers know it's not empty)."""
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
+        """(passage id, similarity) of the k nearest passages, the similarity as ChromaVectorStore.query
+        gives it (exp(-cosine distance)); straight from the collection, without llama-index, and
+        without a count first (callers know it isn't empty)."""
         if k <= 0:
             return []
         try:
-            result = self.vectors.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=k))
+            result = self.collection.query(query_embeddings=[list(embedding)], n_results=k, include=["distances"])
         except Exception:
             if self.count() == 0:  # an empty collection: nothing near
                 return []
             raise
-        return list(zip(result.ids or [], result.similarities or []))
+        return [(pid, math.exp(-distance)) for pid, distance in zip(result["ids"][0], result["distances"][0])]
 
     def reopen(self):
         """A fresh client for an embedded index, so vectors another process wrote since are searched too.
