@@ -77,7 +77,7 @@ def _parse_pdf(data: bytes, memory_mb: int = PDF_MEMORY_MB) -> Document:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    from .pdf_layout import layout
+    from .pdf_layout import layout, page_lines
 
     logging.getLogger("pdfminer").setLevel(logging.ERROR)  # warnings about sloppy files would fill stderr
     if not data.lstrip()[:5].startswith(b"%PDF"):
@@ -91,7 +91,7 @@ def _parse_pdf(data: bytes, memory_mb: int = PDF_MEMORY_MB) -> Document:
             raise ValueError("could not be parsed as PDF (no pages were found)")
         for page in pdf.pages:
             _check_content(page, memory_mb)
-        doc = layout(pdf.pages)
+        doc = layout(page_lines(pdf))
         outline = _outline_headings(pdf, doc.text)
         title = (pdf.metadata or {}).get("Title", "")
     title = title.decode("utf-8", "replace") if isinstance(title, bytes) else str(title or "")

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .document import Document, TextBuilder, clean
+from .document import Document, TextBuilder, clean, is_header_row
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _BULLET = re.compile(r"^([•▪◦●‣∙·\-–*]|\d{1,2}[.)])\s+")
@@ -82,7 +82,7 @@ def _page_lines(page, number: int) -> list[_Line]:
     tables = []
     for found in page.find_tables():
         rows = [[clean(c or "") for c in row] for row in found.extract()]
-        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+        if rows and max(len(r) for r in rows) >= 2:
             tables.append((found.bbox, rows))
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
 
@@ -90,7 +90,7 @@ def _page_lines(page, number: int) -> list[_Line]:
         return any(x0 - 1 <= w["x0"] and w["x1"] <= x1 + 1 and top - 1 <= w["top"] and w["bottom"] <= bottom + 1 for (x0, top, x1, bottom), _ in tables)
 
     words = [w for w in words if not in_table(w)]
-    gutter = _gutter(words, width)
+    gutter = _gutter(words, width, [bbox for bbox, _ in tables])
     lines = _group_lines(words, gutter, number)
     for (x0, top, x1, bottom), rows in tables:
         column = 0 if gutter is None or (x0 < gutter < x1) else (1 if x1 <= gutter else 2)
@@ -98,22 +98,27 @@ def _page_lines(page, number: int) -> list[_Line]:
     return _reading_order(lines)
 
 
-def _gutter(words: list[dict], width: float) -> float | None:
-    """The x of an empty vertical band with text on both sides, or None for one column."""
+def _gutter(words: list[dict], width: float, boxes: list[tuple] = ()) -> float | None:
+    """The x of an empty vertical band with columns of text on both sides, or None for one column.
+
+    Text (or a table) must stand on both sides, almost nothing may cross the band, and lines of the
+    left side must run up to it, as the lines of a column do.
+    """
     if len(words) < 40:
         return None
     best, best_cross = None, None
     for x in range(int(width * 0.3), int(width * 0.7), 2):
-        cross = sum(1 for w in words if w["x0"] - 2 < x < w["x1"] + 2)
+        cross = sum(1 for w in words if w["x0"] - 2 < x < w["x1"] + 2) + sum(5 for b in boxes if b[0] < x < b[2])
         left = sum(1 for w in words if w["x1"] <= x)
-        right = sum(1 for w in words if w["x0"] >= x)
-        if left < 0.2 * len(words) or right < 0.2 * len(words):
+        right = sum(1 for w in words if w["x0"] >= x) + sum(10 for b in boxes if b[0] >= x)
+        if left < 0.1 * len(words) or right < 3:
             continue
         if best_cross is None or cross < best_cross:
             best, best_cross = x, cross
     if best is None or best_cross > 0.04 * len(words):
         return None
-    return float(best)
+    near = sum(1 for w in words if best - 40 <= w["x1"] <= best)
+    return float(best) if near >= 3 else None
 
 
 def _group_lines(words: list[dict], gutter: float | None, page: int) -> list[_Line]:
@@ -190,13 +195,20 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
-def layout(pages) -> Document:
-    """The pages' text in reading order, with headings, tables and page starts."""
+def page_lines(pdf) -> list[tuple[float, list[_Line]]]:
+    """(height, lines) of every page of a pdfplumber PDF, each page's parsed objects dropped after use."""
     _patch_invisible_text()
-    per_page = [(page, _page_lines(page, n)) for n, page in enumerate(pages, 1)]
+    out = []
+    for n, page in enumerate(pdf.pages, 1):
+        out.append((float(page.height), _page_lines(page, n)))
+        page.close()
+    return out
+
+
+def layout(per_page: list[tuple[float, list[_Line]]]) -> Document:
+    """The pages' text in reading order, with headings, tables and page starts."""
     repeated = Counter()
-    for page, lines in per_page:
-        height = float(page.height)
+    for height, lines in per_page:
         repeated.update({_key(l.text) for l in lines if l.table is None and (l.bottom < height * _MARGIN or l.top > height * (1 - _MARGIN))})
     sizes = Counter()
     for _, lines in per_page:
@@ -207,19 +219,29 @@ def layout(pages) -> Document:
     heading_sizes = sorted({s for s in sizes if s >= body * 1.12}, reverse=True)
     levels = {s: i + 1 for i, s in enumerate(heading_sizes)}
     bold_level = len(heading_sizes) + 1
-    out = TextBuilder()
-    for page, lines in per_page:
-        out.page()
-        height = float(page.height)
-        kept = []
+    kept = []
+    for height, lines in per_page:
         for line in lines:
             margin = line.bottom < height * _MARGIN or line.top > height * (1 - _MARGIN)
             if line.table is None and margin and (_PAGE_NUMBER.search(line.text) or (len(per_page) > 1 and repeated[_key(line.text)] > 1)):
                 continue  # a running header or footer, or a page number
             kept.append(line)
-        _write(out, kept, body, levels, bold_level)
+    out = TextBuilder()
+    _write(out, kept, body, levels, bold_level, len(per_page))
     text, headings, tables, starts = out.result()
     return Document("", text, "", "pdf", headings, starts, tables)
+
+
+def _table(out: TextBuilder, rows: list[list[str]], caption: str, carry: dict, first: bool):
+    """Write a table; one that starts a page with the width of the last one continues it, under its header."""
+    width = max(len(r) for r in rows)
+    header = None
+    if is_header_row(rows[0], rows[1:] or [rows[0]]):
+        header, rows = rows[0], rows[1:]  # (a header alone at a page's foot is written as a line)
+    elif first and carry.get("width") == width:
+        header = carry["header"]
+    out.table(rows, header or [], caption)
+    carry.update(header=header or [], width=width)
 
 
 def _heading_level(line: _Line, body: float, levels: dict, bold_level: int) -> int | None:
@@ -233,8 +255,14 @@ def _heading_level(line: _Line, body: float, levels: dict, bold_level: int) -> i
     return None
 
 
-def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold_level: int):
-    """Lines into headings, list items, paragraphs and tables."""
+def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold_level: int, pages: int):
+    """Lines of every page into headings, list items, paragraphs and tables, and the page starts.
+
+    A paragraph that runs on at the top of the next column or page (no sentence end before the
+    break) stays one paragraph; its page start then falls inside it.
+    """
+    carry: dict = {}  # the header of the last table, for its continuation on the next page
+    page = 0
     right: dict[tuple[int, int], float] = {}  # the right margin of each column, from its longest line
     for line in lines:
         if line.table is None:
@@ -251,18 +279,42 @@ def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold
             out.heading(level, _join(heading))
             heading, last = [], "heading"
         if para:
-            text = _join(para)
+            text, offsets = _join_at(para)
             m = _BULLET.match(text)
-            out.line("- " + text[m.end():] if m else text, blank_before=not (m and last == "item"))
+            shift = 2 - m.end() if m else 0
+            span = out.line("- " + text[m.end():] if m else text, blank_before=not (m and last == "item"))
+            for before, line, offset in zip(para, para[1:], offsets[1:]):
+                if span and line.page != before.page:
+                    out.page_starts += [span[0] + offset + shift] * (line.page - before.page)
             para, last = [], "item" if m else "para"
 
-    for i, line in enumerate(lines):
+    def turn(to: int, running_on: bool):
+        """Reach page `to`: a page break, unless a paragraph runs on across it."""
+        nonlocal page
+        if to > page and not running_on:
+            flush()
+            while page < to:
+                out.page()
+                page += 1
+        page = max(page, to)  # a paragraph running on records this page's start when it is written
+
+    for line in lines:
+        first_on_page = line.page > page
+        runs_on = (
+            first_on_page and bool(para) and line.table is None and not heading and line.size == para[-1].size
+            and not re.search(r"[.!?:]$", para[-1].text) and not _BULLET.match(line.text)
+            and _heading_level(line, body, levels, bold_level) is None
+        )
+        turn(line.page, runs_on)
+        if runs_on:
+            para.append(line)  # the paragraph runs on at the top of the next page
+            continue
         if line.table is not None:
             caption = ""
             if para and _CAPTION.match(_join(para)):
                 caption, para = _join(para), []
             flush()
-            out.table(line.table, caption=caption)
+            _table(out, line.table, caption, carry, first=first_on_page)
             last = "table"
             continue
         level = _heading_level(line, body, levels, bold_level)
@@ -293,6 +345,9 @@ def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold
             flush()
         para.append(line)
     flush()
+    while page < pages:  # pages with no text still have a start
+        out.page()
+        page += 1
 
 
 def _short(line: _Line, nxt: _Line, right: dict) -> bool:
@@ -305,11 +360,18 @@ def _short(line: _Line, nxt: _Line, right: dict) -> bool:
 
 
 def _join(lines: list[_Line]) -> str:
-    """Lines of one paragraph as one line; a word broken with a hyphen at the line end is rejoined."""
-    text = ""
+    return _join_at(lines)[0]
+
+
+def _join_at(lines: list[_Line]) -> tuple[str, list[int]]:
+    """Lines of one paragraph as one line, and where each line starts in it; a word broken with a
+    hyphen at the line end is rejoined."""
+    text, offsets = "", []
     for line in lines:
         if text.endswith("-") and line.text[:1].islower():
+            offsets.append(len(text))
             text += line.text
         else:
+            offsets.append(len(text) + 1 if text else 0)
             text = f"{text} {line.text}" if text else line.text
-    return text
+    return text, offsets
