@@ -18,17 +18,13 @@ import hashlib
 import re
 from pathlib import Path
 
-from .document import CONTROL, Document, Heading, Table, TextBuilder
+from .document import CONTROL, Document, Heading, Table
 
 SUPPORTED = {
     ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf",
     ".docx": "docx", ".csv": "csv", ".xlsx": "xlsx",
 }
 MAX_FILE_BYTES = 50 * 1024 * 1024
-_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
-_MD_SETEXT = re.compile(r"^[ \t]*(=+|-+)[ \t]*$")
-_MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(```|~~~)")
 
 
 def file_hash(path: Path) -> str:
@@ -85,7 +81,11 @@ def _reader(kind: str):
         from .html_reader import read_html
 
         return lambda data: read_html(_decode(data))
-    return {"txt": _read_text, "md": _read_markdown}[kind]
+    if kind == "md":
+        from .markdown_reader import read_markdown
+
+        return lambda data: read_markdown(_decode(data))
+    return _read_text
 
 
 _INSTRUCTION = re.compile(
@@ -155,57 +155,3 @@ def _decode(data: bytes) -> str:
 
 def _read_text(data: bytes) -> Document:
     return Document("", _decode(data), "", "txt")  # headings: found from the text's shape (headings.py)
-
-
-def _read_markdown(data: bytes) -> Document:
-    """Markdown as written, except pipe tables, which become one line per row under their header.
-
-    >>> d = _read_markdown(b"# Pay\\n\\n| City | Junior |\\n|---|---|\\n| Pune | 9 LPA |\\n")
-    >>> d.text, [d.text[h.start:h.end] for h in d.headings]
-    ('# Pay\\n\\nCity: Pune | Junior: 9 LPA\\n\\n', ['Pay'])
-    """
-    lines = _decode(data).split("\n")
-    out = TextBuilder()
-    fenced = False
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and "|" in line and i + 1 < len(lines) and _MD_TABLE_RULE.match(lines[i + 1]) and lines[i + 1].count("-") >= 3:
-            rows = []
-            j = i + 2
-            while j < len(lines) and "|" in lines[j] and lines[j].strip():
-                rows.append(_pipe_cells(lines[j]))
-                j += 1
-            out.level = out.headings[-1].level if out.headings else 0
-            out.table(rows, _pipe_cells(line))
-            i = j
-            continue
-        elif not fenced and (m := _MD_HEADING.match(line)):
-            start = out.length
-            out.raw(line + "\n")
-            out.headings.append(Heading(len(m.group(1)), start + m.start(2), start + m.end(2)))
-            i += 1
-            continue
-        elif not fenced and line.strip() and i + 1 < len(lines) and _MD_SETEXT.match(lines[i + 1]) and not _MD_TABLE_RULE.match(line):
-            if not out.parts or out.text.endswith("\n\n") or out.length == 0:
-                start = out.length + len(line) - len(line.lstrip())
-                out.raw(line + "\n" + lines[i + 1] + "\n")
-                level = 1 if "=" in lines[i + 1] else 2
-                out.headings.append(Heading(level, start, start + len(line.strip())))
-                i += 2
-                continue
-        out.raw(line + ("\n" if i < len(lines) - 1 else ""))
-        i += 1
-    text, headings, tables, _ = out.result()
-    return Document("", text, "", "md", headings, [], tables)
-
-
-def _pipe_cells(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|") and not line.endswith("\\|"):
-        line = line[:-1]
-    return [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)]

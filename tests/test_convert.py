@@ -37,7 +37,7 @@ def _assert_exact(doc, passages, max_chars=500):
             assert any(p.start <= start and end <= p.end for p in passages)
 
 
-@pytest.mark.parametrize("name", ["document", "headings", "html_reader", "office", "corpus", "ui_render"])
+@pytest.mark.parametrize("name", ["document", "headings", "html_reader", "markdown_reader", "office", "corpus", "ui_render"])
 def test_docstring_examples(name):
     assert doctest.testmod(importlib.import_module(f"assistant.{name}")).failed == 0
 
@@ -216,3 +216,14 @@ def test_breadcrumbs_match_the_hand_made_heading_lists():
     assert right / total >= module.TARGET, [r["wrong"] for r in rows if r["wrong"]]
     assert all(not r["missing"] for r in rows), [(r["document"], r["missing"]) for r in rows if r["missing"]]
     assert all(r["right"] / r["passages"] >= 0.9 for r in rows), [(r["document"], r["wrong"]) for r in rows]
+
+
+def test_markdown_bold_questions_are_headings_and_wrapped_items_one_line(tmp_path):
+    (tmp_path / "faq.md").write_text(
+        "# FAQ\n\n## Hardware\n\n**Do I need a GPU?**\n\nNo, a laptop is enough.\n\n- Colab: free GPUs\n  for a few hours.\n- Kaggle\n",
+        encoding="utf-8",
+    )
+    doc = read_document(tmp_path / "faq.md")
+    assert [(h.level, doc.text[h.start : h.end]) for h in doc.headings] == [(1, "FAQ"), (2, "Hardware"), (3, "Do I need a GPU?")]
+    assert "- Colab: free GPUs for a few hours." in doc.text.split("\n")
+    assert _sections(chunk_document(doc))["No, a laptop is enough."] == "Hardware > Do I need a GPU?"
