@@ -1,8 +1,8 @@
 """Read an HTML page into the document model: what a reader of the page sees, block by block.
 
-h1-h6 are headings; a paragraph that is wholly bold ("<p><strong>Do I need a GPU?</strong></p>")
-or a <dt> is a heading one level below the last; list items become "- ..." lines; tables become one
-line per row under their header (th cells or a thead), with their caption as a heading. The
+h1-h6 are headings; a paragraph that is wholly bold ("<p><strong>Do I need a GPU?</strong></p>"),
+a <dt> or a <summary> is a heading one level below the last; list items become "- ..." lines;
+tables become one line per row under their header (th cells or a thead), the caption above. The
 <title> is the document's title when the page has no h1. Text hidden by inline markup
 (display:none, white-on-white, a 1px font, the hidden attribute) is left out: a reader never sees
 it, so an answer must not be drawn from it. Scripts, styles and forms' templates are skipped.
@@ -93,6 +93,7 @@ class _Reader(HTMLParser):
         self._item = False
         self._dt = False
         self._last = ""  # kind of the last block written: "item", "para", "heading", "br"
+        self._level = 0  # level of the last h1-h6: bold lines and <dt>s sit below it, as siblings
         self._tables: list[_Table] = []
         self._hidden_tag: str | None = None  # the element hiding what is inside it, and how deep we are in it
         self._hidden_depth = 0
@@ -107,12 +108,13 @@ class _Reader(HTMLParser):
         out = self.out
         if self._heading is not None:
             out.heading(self._heading, text)
+            self._level = self._heading
             self._last = "heading"
         elif self._item:
             out.line("- " + text, blank_before=self._last != "item")
             self._last = "item"
         elif (self._dt or bold) and len(text) <= 120 and text[-1] not in ".:;," and not self._tables:
-            out.heading(min(max(out.level, 1) + 1, 6), text)  # a bold line standing alone names what follows
+            out.heading(min(max(self._level, 1) + 1, 6), text)  # a bold line standing alone names what follows
             self._last = "heading"
         else:
             out.line(text, blank_before=self._last != "br")
@@ -151,7 +153,7 @@ class _Reader(HTMLParser):
             self._item = True
         elif tag in _BLOCKS:
             self._flush()
-            self._dt = tag == "dt"
+            self._dt = tag in ("dt", "summary")  # a term or an accordion's question heads what follows
             if tag == "br":
                 self._last = "br" if self._last == "para" else self._last
 

@@ -33,7 +33,7 @@ def read_markdown(text: str) -> Document:
     """
     lines = text.split("\n")
     out = TextBuilder()
-    fenced = False
+    fenced, marked = False, 0  # marked: level of the last # or setext heading
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -53,17 +53,19 @@ def read_markdown(text: str) -> Document:
             i = j
             continue
         elif m := _HEADING.match(line):
-            _heading(out, line, len(m.group(1)), m.start(2), m.end(2))
+            marked = len(m.group(1))
+            _heading(out, line, marked, m.start(2), m.end(2))
             i += 1
             continue
         elif line.strip() and not _ITEM.match(line) and i + 1 < len(lines) and _SETEXT.match(lines[i + 1]) and blank_before:
             lead = len(line) - len(line.lstrip())
-            _heading(out, line, 1 if "=" in lines[i + 1] else 2, lead, len(line.rstrip()))
+            marked = 1 if "=" in lines[i + 1] else 2
+            _heading(out, line, marked, lead, len(line.rstrip()))
             out.raw(lines[i + 1] + "\n")
             i += 2
             continue
         elif (m := _BOLD_LINE.match(line)) and blank_before and len(m.group("text")) <= 120 and m.group("text")[-1] not in ".:;,":
-            level = min((out.headings[-1].level if out.headings else 1) + 1, 6)
+            level = min(max(marked, 1) + 1, 6)  # below the last marked heading, beside other bold lines
             _heading(out, line, level, m.start("text"), m.end("text"))
             i += 1
             continue

@@ -31,7 +31,7 @@ def read_docx(data: bytes) -> Document:
     blocks = list(document.iter_inner_content())
     styles = [_style(b) for b in blocks if not isinstance(b, DocxTable)]
     shift = 1 if "title" in styles and any(s.startswith("heading ") for s in styles) else 0
-    out, last = TextBuilder(), ""
+    out, last, styled = TextBuilder(), "", 0  # styled: level of the last heading set by a style
     for block in blocks:
         if isinstance(block, DocxTable):
             out.table(_docx_rows(block))
@@ -43,13 +43,14 @@ def read_docx(data: bytes) -> Document:
         style = _style(block)
         level = re.match(r"heading (\d)", style)
         if style == "title" or level:
-            out.heading(int(level.group(1)) + shift if level else 1, line)
+            styled = int(level.group(1)) + shift if level else 1
+            out.heading(styled, line)
             last = "heading"
         elif "list" in style:
             out.line("- " + line, blank_before=last != "item")
             last = "item"
         elif _all_bold(block) and len(line) <= 120 and line[-1] not in ".:;,":
-            out.heading(min(max(out.level, 1) + 1, 6), line)  # a bold line standing alone names what follows
+            out.heading(min(max(styled, 1) + 1, 6), line)  # a bold line standing alone names what follows
             last = "heading"
         else:
             out.line(line)

@@ -89,9 +89,11 @@ def test_docx_headings_tables_and_bold_lines(tmp_path):
         table.cell(r, 0).text, table.cell(r, 1).text = a, b
     document.add_paragraph().add_run("Is HRA taxable?").bold = True
     document.add_paragraph("Partly, depending on your rent.")
+    document.add_paragraph().add_run("Is PF taxable?").bold = True
+    document.add_paragraph("Not up to the limit.")
     document.save(tmp_path / "offer.docx")
     doc = read_document(tmp_path / "offer.docx")
-    assert [(h.level, doc.text[h.start : h.end]) for h in doc.headings] == [(1, "Offer Guide"), (2, "Pay parts"), (3, "Is HRA taxable?")]
+    assert [(h.level, doc.text[h.start : h.end]) for h in doc.headings] == [(1, "Offer Guide"), (2, "Pay parts"), (3, "Is HRA taxable?"), (3, "Is PF taxable?")]
     passages = chunk_document(doc)
     _assert_exact(doc, passages)
     assert "Component: Basic | Share: 40%" in doc.text and "Component: HRA | Share: 20%" in doc.text
@@ -220,10 +222,20 @@ def test_breadcrumbs_match_the_hand_made_heading_lists():
 
 def test_markdown_bold_questions_are_headings_and_wrapped_items_one_line(tmp_path):
     (tmp_path / "faq.md").write_text(
-        "# FAQ\n\n## Hardware\n\n**Do I need a GPU?**\n\nNo, a laptop is enough.\n\n- Colab: free GPUs\n  for a few hours.\n- Kaggle\n",
+        "# FAQ\n\n## Hardware\n\n**Do I need a GPU?**\n\nNo, a laptop is enough.\n\n**Is a Mac fine?**\n\nYes.\n\n- Colab: free GPUs\n  for a few hours.\n- Kaggle\n",
         encoding="utf-8",
     )
     doc = read_document(tmp_path / "faq.md")
-    assert [(h.level, doc.text[h.start : h.end]) for h in doc.headings] == [(1, "FAQ"), (2, "Hardware"), (3, "Do I need a GPU?")]
+    assert [(h.level, doc.text[h.start : h.end]) for h in doc.headings] == [(1, "FAQ"), (2, "Hardware"), (3, "Do I need a GPU?"), (3, "Is a Mac fine?")]
     assert "- Colab: free GPUs for a few hours." in doc.text.split("\n")
     assert _sections(chunk_document(doc))["No, a laptop is enough."] == "Hardware > Do I need a GPU?"
+
+
+def test_html_accordion_questions_head_their_answers(tmp_path):
+    (tmp_path / "faq.html").write_text(
+        "<h1>FAQ</h1><h2>Money</h2><details><summary>Is Pune cheaper?</summary><p>Yes, rents are lower.</p></details>"
+        "<p><b>Do startups pay ESOPs?</b></p><p>Many do.</p>",
+        encoding="utf-8",
+    )
+    passages = chunk_document(read_document(tmp_path / "faq.html"))
+    assert _sections(passages) == {"Yes, rents are lower.": "Money > Is Pune cheaper?", "Many do.": "Money > Do startups pay ESOPs?"}
