@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from array import array
 
 from .text import stem
 
@@ -67,12 +68,12 @@ class Postings:
         return len(self.lengths)
 
     @classmethod
-    def build(cls, documents: list[list[str]]) -> "Postings":
-        """From each passage's terms (bm25_terms)."""
+    def build(cls, documents) -> "Postings":
+        """From each passage's terms (bm25_terms), an iterable read once: only ids are kept on the way."""
         import numpy as np
 
         vocab: dict[str, int] = {}
-        cols, docs, tfs = [], [], []
+        cols, docs, tfs, lengths = array("q"), array("i"), array("f"), array("i")
         for d, terms in enumerate(documents):
             counts: dict[str, int] = {}
             for t in terms:
@@ -81,9 +82,10 @@ class Postings:
                 cols.append(vocab.setdefault(t, len(vocab)))
                 docs.append(d)
                 tfs.append(n)
-        lengths = np.array([len(t) for t in documents], dtype=np.int32)
-        return cls._compress(list(vocab), np.array(cols, dtype=np.int64), np.array(docs, dtype=np.int32),
-                             np.array(tfs, dtype=np.float32), lengths)
+            lengths.append(len(terms))
+        as_array = lambda a, dtype: np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype=dtype)  # noqa: E731
+        return cls._compress(list(vocab), as_array(cols, np.int64), as_array(docs, np.int32),
+                             as_array(tfs, np.float32), as_array(lengths, np.int32).copy())
 
     @classmethod
     def _compress(cls, vocab, cols, docs, tf, lengths) -> "Postings":

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +46,12 @@ class Rows:
     ids: object
 
     @classmethod
-    def build(cls, sets: list[set[str]]) -> "Rows":
-        import numpy as np
-
-        vocab: dict[str, int] = {}
-        ids = [vocab.setdefault(s, len(vocab)) for group in sets for s in sorted(group)]
-        ptr = np.zeros(len(sets) + 1, dtype=np.int64)
-        np.cumsum([len(g) for g in sets], out=ptr[1:])
-        return cls(list(vocab), ptr, np.array(ids, dtype=np.int32))
+    def build(cls, sets) -> "Rows":
+        """From an iterable of sets, read once: only ids are kept on the way."""
+        builder = _RowsBuilder()
+        for group in sets:
+            builder.add(group)
+        return builder.done()
 
     def sets(self, lo: int, hi: int) -> list[set[str]]:
         return [{self.vocab[i] for i in self.ids[self.ptr[d] : self.ptr[d + 1]]} for d in range(lo, hi)]
@@ -79,6 +78,25 @@ class Rows:
         ptr = np.zeros(sum(len(s) for s in sizes) + 1, dtype=np.int64)
         np.cumsum(np.concatenate(sizes) if sizes else [], out=ptr[1:])
         return cls(list(vocab), ptr, np.concatenate(ids).astype(np.int32) if ids else np.zeros(0, dtype=np.int32))
+
+
+class _RowsBuilder:
+    def __init__(self):
+        self.vocab: dict[str, int] = {}
+        self.ids, self.sizes = array("i"), array("q")
+
+    def add(self, group: set[str]):
+        self.ids.extend(self.vocab.setdefault(s, len(self.vocab)) for s in sorted(group))
+        self.sizes.append(len(group))
+
+    def done(self) -> Rows:
+        import numpy as np
+
+        ptr = np.zeros(len(self.sizes) + 1, dtype=np.int64)
+        if len(self.sizes):
+            np.cumsum(np.frombuffer(self.sizes, dtype=np.int64), out=ptr[1:])
+        ids = np.frombuffer(self.ids, dtype=np.int32).copy() if len(self.ids) else np.zeros(0, dtype=np.int32)
+        return Rows(list(self.vocab), ptr, ids)
 
 
 @dataclass(frozen=True)
@@ -122,11 +140,15 @@ def analyse(groups: list[tuple[str, list[Passage]]], as_given: bool = False) -> 
         refs.append(ref)
         passages += group if as_given else sorted((as_stored(p) for p in group), key=lambda p: (p.start, p.id))
         bounds.append(len(passages))
-    terms = [passage_terms(f"{p.title}\n{embed_text(p)}") for p in passages]
+    stems, words = _RowsBuilder(), _RowsBuilder()
+    for p in passages:  # one passage at a time: a 100k-passage segment never holds every token at once
+        passage_stems, passage_words = passage_terms(f"{p.title}\n{embed_text(p)}")
+        stems.add(passage_stems)
+        words.add(passage_words)
     return Segment(
         segment_name(refs), refs, bounds, passages,
-        Postings.build([bm25_terms(searchable(p)) for p in passages]),
-        Rows.build([t[0] for t in terms]), Rows.build([t[1] for t in terms]),
+        Postings.build(bm25_terms(searchable(p)) for p in passages),
+        stems.done(), words.done(),
         [band for p in passages for band in find_bands(p)],
     )
 

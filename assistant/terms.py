@@ -15,7 +15,8 @@ import math
 from .lexicon import ENTITIES, SYNONYMS
 from .text import stem, tokens
 
-_CUTOFF = 0.8  # how close a near-spelling must be (difflib ratio)
+_CUTOFF = 0.8  # how close a near-spelling must be (difflib ratio); the screen in `spelling` assumes 0.8
+_GONE = 1 << 20  # the length given to a word no live passage has: no term passes its screen
 _COLUMNS = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789+#")}
 _OTHER = len(_COLUMNS)  # any other character shares one row: the bound stays an upper bound
 
@@ -62,7 +63,7 @@ class TermIndex:
         self._filled = [len(self._spellings)]  # columns of _counts written, shared by the snapshots that share it
         import numpy as np
 
-        self._lengths = np.array([len(w) for w in self._spellings], dtype=np.float64)
+        self._lengths = np.array([len(w) for w in self._spellings], dtype=np.int32)
 
     def changed(self, added: list[tuple[set[str], set[str]]], removed: list[tuple[set[str], set[str]]]) -> "TermIndex":
         """A new snapshot with the passages of `added` counted and those of `removed` (passage_terms) taken away."""
@@ -96,8 +97,8 @@ class TermIndex:
         elif fresh:  # spare columns no snapshot reads yet
             _letter_counts(fresh, into=new._counts, at=len(self._spellings))
             new._filled[0] = len(new._spellings)
-        # a word no live passage has any more keeps its column, with a bound of 0
-        new._lengths = np.array([len(w) if w in words else np.inf for w in new._spellings], dtype=np.float64)
+        # a word no live passage has any more keeps its column, with a length no bound can reach
+        new._lengths = np.array([len(w) if w in words else _GONE for w in new._spellings], dtype=np.int32)
         return new
 
     def weight(self, term_stem: str) -> float:
@@ -131,11 +132,13 @@ class TermIndex:
             row = _COLUMNS.get(ch, _OTHER)
             want[row] = want.get(row, 0) + 1
         columns = len(self._spellings)
-        shared = np.zeros(columns, dtype=np.int64)
+        shared = np.zeros(columns, dtype=np.uint16)
         for row, n in want.items():  # letters the term lacks share nothing: only its own rows count
-            shared += np.minimum(self._counts[row, :columns], n)
-        bound = 2.0 * shared / (self._lengths + len(term))  # difflib's quick_ratio, same arithmetic
-        candidates = [self._spellings[i] for i in np.flatnonzero(bound >= _CUTOFF)]
+            np.add(shared, np.minimum(self._counts[row, :columns], n), out=shared)
+        # difflib's quick_ratio 2 * shared / (len(word) + len(term)) >= 0.8, in exact integers:
+        # 5 * shared >= 2 * (len(word) + len(term)) (the float test agrees: the ratios are far from 0.8 or on it)
+        passing = 5 * shared.astype(np.int32) - 2 * self._lengths >= 2 * len(term)
+        candidates = [self._spellings[i] for i in np.flatnonzero(passing)]
         close = difflib.get_close_matches(term, candidates, n=1, cutoff=_CUTOFF)
         return close[0] if close else None
 

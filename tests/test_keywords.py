@@ -210,3 +210,24 @@ def test_retriever_opened_from_segments_equals_one_built_from_passages(tmp_path)
     live["ref03"] = "ref03.txt"
     again = Retriever.open(None, None, source, smaller)
     assert again.terms.df == built.terms.df and list(again.passages) == list(built.passages)
+
+
+def test_the_spelling_screen_finds_what_difflib_over_every_word_finds():
+    """The numpy screen only skips words difflib would reject: same answer as difflib over all words."""
+    import difflib
+
+    from assistant.lexicon import ENTITIES
+    from assistant.terms import passage_terms
+    from assistant.text import stem
+
+    terms = TermIndex(_texts(DOCS))
+    vocabulary = sorted({w for text in _texts(DOCS) for w in passage_terms(text)[1]})
+    probes = {w[:i] + w[i + 1:] for w in vocabulary[::7] for i in (1, len(w) // 2)} | {w + "x" for w in vocabulary[::11]}
+    found = 0
+    for probe in sorted(probes):
+        if len(probe) <= 4 or probe in ENTITIES or stem(probe) in terms.df:
+            continue  # spelling() answers None before any screen
+        expected = (difflib.get_close_matches(probe, vocabulary, n=1, cutoff=0.8) or [None])[0]
+        assert terms.spelling(probe) == expected, probe
+        found += expected is not None
+    assert found > 50
