@@ -8,6 +8,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.chunking import chunk_document
 from assistant.corpus import read_document
@@ -239,3 +241,22 @@ def test_html_accordion_questions_head_their_answers(tmp_path):
     )
     passages = chunk_document(read_document(tmp_path / "faq.html"))
     assert _sections(passages) == {"Yes, rents are lower.": "Money > Is Pune cheaper?", "Many do.": "Money > Do startups pay ESOPs?"}
+
+
+_CELL = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters=" .-%₹"), min_size=0, max_size=18)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_CELL, min_size=2, max_size=5, unique=True).filter(lambda h: all(c.strip() for c in h)), st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=1, max_size=25))
+def test_any_pipe_table_becomes_whole_row_lines_inside_passages(header, rows):
+    from assistant.document import Document, row_line
+    from assistant.markdown_reader import read_markdown
+
+    rows = [row[: len(header)] for row in rows]
+    table = "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n" + "".join("| " + " | ".join(r) + " |\n" for r in rows)
+    doc = read_markdown("# Notes\n\n## Pay\n\n" + table + "\nAfter the table.\n")
+    doc = Document("t.md", doc.text, "0" * 64, "md", doc.headings, [], doc.tables)
+    passages = chunk_document(doc, max_chars=300)  # rows here are at most ~210 characters: each fits whole
+    _assert_exact(doc, passages, 300)
+    expected = [row_line(r, header) for r in rows if any(c.strip() for c in r)]
+    assert [doc.text[s:e] for t in doc.tables for s, e in t.rows] == [line for line in expected if line]
