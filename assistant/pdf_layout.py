@@ -101,24 +101,31 @@ def _page_lines(page, number: int) -> list[_Line]:
 def _gutter(words: list[dict], width: float, boxes: list[tuple] = ()) -> float | None:
     """The x of an empty vertical band with columns of text on both sides, or None for one column.
 
-    Text (or a table) must stand on both sides, almost nothing may cross the band, and lines of the
-    left side must run up to it, as the lines of a column do.
+    Looked at line by line: at least five lines must have text (or a table) on both sides of the
+    band, and few lines may cross it (a title or a wide table may), as on a two-column page; on a
+    one-column page nearly every line crosses any x in the middle of the page.
     """
     if len(words) < 40:
         return None
-    best, best_cross = None, None
+    rows: dict[int, list[tuple[float, float]]] = {}
+    for w in words:
+        rows.setdefault(round(w["top"] / 4), []).append((w["x0"], w["x1"]))
+    for x0, top, x1, bottom in boxes:  # a table stands beside the lines it is level with
+        for band in range(round(top / 4), round(bottom / 4) + 1):
+            rows.setdefault(band, []).append((x0, x1))
+    best, best_score = None, None
     for x in range(int(width * 0.3), int(width * 0.7), 2):
-        cross = sum(1 for w in words if w["x0"] - 2 < x < w["x1"] + 2) + sum(5 for b in boxes if b[0] < x < b[2])
-        left = sum(1 for w in words if w["x1"] <= x)
-        right = sum(1 for w in words if w["x0"] >= x) + sum(10 for b in boxes if b[0] >= x)
-        if left < 0.1 * len(words) or right < 3:
+        crossing = {band for band, row in rows.items() if any(a - 2 < x < b + 2 for a, b in row)}
+        right = {band for band, row in rows.items() if any(a >= x for a, _ in row)}
+        left = {band for band, row in rows.items() if band not in crossing and any(b <= x for _, b in row)}
+        both = sum(1 for band in left if any(b in right for b in range(band - 3, band + 4)))  # columns' lines need not align
+        cross = len(crossing)
+        if both < 5 or cross > 0.15 * both:
             continue
-        if best_cross is None or cross < best_cross:
-            best, best_cross = x, cross
-    if best is None or best_cross > 0.04 * len(words):
-        return None
-    near = sum(1 for w in words if best - 40 <= w["x1"] <= best)
-    return float(best) if near >= 3 else None
+        score = both - 4 * cross
+        if best_score is None or score > best_score:
+            best, best_score = x, score
+    return None if best is None else float(best)
 
 
 def _group_lines(words: list[dict], gutter: float | None, page: int) -> list[_Line]:
