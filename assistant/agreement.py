@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from .figures import extract_figures, figure_supported
+from .names import find_names, mentions
 
 # Words with their inner punctuation: "C++", "AI/ML", "Mid-Level", "Node.js", "don't".
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[+#]+|(?:['’./&-][A-Za-z0-9]+)+)?")
@@ -62,7 +63,25 @@ _RELATIONS: dict[str, frozenset[str]] = {
     "not": frozenset("not no never none neither nor without cannot can't don't doesn't isn't "
                      "aren't won't didn't".split()),
 }
-_DIRECTED = frozenset({"more", "less", "overtake"})
+_DIRECTED = frozenset({"more", "less", "overtake", "most", "least", "not"})
+# A claim with one of these words, against a cited sentence that has its opposite and not it, says
+# the opposite of the passage ("includes" vs "excludes", "rare" vs "most common").
+_OPPOSITES = [
+    ("include includes included including", "exclude excludes excluded excluding"),
+    ("rare rarely scarce few", "common plentiful abundant many"),
+    ("widen widens widening widened", "narrow narrows narrowing narrowed"),
+    ("easy easier easiest", "hard harder hardest difficult"),
+    ("required mandatory essential critical", "optional unnecessary"),
+    ("cheap cheaper cheapest", "expensive costlier"),
+    ("before", "after"),
+    ("first", "last"),
+]
+_OPPOSITE = {w: frozenset(b.split()) for a, b in _OPPOSITES for w in a.split()} | {
+    w: frozenset(a.split()) for a, b in _OPPOSITES for w in b.split()}
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_NUMBER_WORDS.update({w: str(i) for i, w in enumerate(
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split()) if i})
 # Career levels, a fact of the field: each word names the level on its left.
 _LEVELS = {
     "junior": "junior", "juniors": "junior", "entry": "junior", "entry-level": "junior",
@@ -83,6 +102,7 @@ class _Unit:
     levels: frozenset[str]
     relations: frozenset[str]
     text: str
+    heading: str = ""  # the passage's section and title, which hold figures too ("Months 3-4")
 
 
 def claim_problem(sentence: str, headings: list[str]) -> str | None:
@@ -130,32 +150,47 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
     """
     units = [u for p in passages for u in _units(p)]
     known = set().union(*(u.names | u.context for u in units)) if units else set()
-    known_words = {w for u in units for w in u.words}
+    known_words = {w for u in units for w in u.words} | {
+        _sing(w.lower()) for p in passages for w in _TOKEN.findall(f"{getattr(p, 'section', '')} {getattr(p, 'title', '')}")}
     capitalised = known | _name_keys(" ".join(question.split()[1:]))
+    whole = " ".join(f"{u.text} {' '.join(u.context)}" for u in units) + " " + " ".join(
+        f"{getattr(p, 'section', '')} {getattr(p, 'title', '')}" for p in passages)
     for at, clause in enumerate(_clauses(sentence)):
         names = _names(clause, capitalised, starts_sentence=at == 0)
-        levels, relations = _levels(clause), _relations(clause)
-        missing = sorted(n for n in names if n not in known and n not in known_words)
+        lv, relations = levels(clause), _relations(clause)
+        missing = sorted(n for n in names if not _known(n, known | known_words, whole))
+        missing += sorted({key for kind, key, _ in find_names(clause)
+                           if kind != "year" and not mentions(key, whole)} - set(missing))
+        missing += [w for w in _number_words(clause) if w not in known_words
+                    and _NUMBER_WORDS[w] not in re.findall(r"\d+", whole)]
         if missing:
             return f"names {', '.join(missing)}, which the cited passage does not"
-        missing_levels = levels - {lv for u in units for lv in u.levels}
+        missing_levels = lv - {x for u in units for x in u.levels}
         if missing_levels:
             return f"speaks of {', '.join(sorted(missing_levels))} level, which the cited passage does not"
-        together = [u for u in units if _holds(u, names, levels)]
+        together = [u for u in units if _holds(u, names, lv)]
         figures = extract_figures(clause)
-        if figures and (names or levels):
+        if figures and (names or lv):
             for fig in figures:
-                if not any(figure_supported(fig, u.text) for u in together):
-                    who = ", ".join(sorted(names | levels))
+                if not any(figure_supported(fig, f"{u.text} {u.heading}") for u in together):
+                    who = ", ".join(sorted(names | lv))
                     return f"puts {fig.raw} with {who}, which no cited sentence does"
+        for fig in figures:
+            wrong = _misattached(fig, clause, units)
+            if wrong:
+                return wrong
+        opposite = _contradicted(clause, [u for u in together if u.words] or units)
+        if opposite:
+            return opposite
         for relation in sorted(relations):
-            fitting = [u for u in together if relation in u.relations]
+            # a superlative supports the comparative ("the highest" -> "more than")
+            wider = {"more": "most", "less": "least"}.get(relation, relation)
+            fitting = [u for u in together if relation in u.relations or wider in u.relations]
             if not fitting:
-                who = f" of {', '.join(sorted(names | levels))}" if names or levels else ""
+                who = f" of {', '.join(sorted(names | lv))}" if names or lv else ""
                 return f"says '{relation}'{who}, which no cited sentence does"
-            if relation in _DIRECTED and names and not any(
-                    _same_direction(clause, u, relation, names) for u in fitting):
-                return f"reverses '{relation}' between {', '.join(sorted(names))}"
+            if relation in _DIRECTED and not _same_direction(clause, fitting, relation):
+                return f"reverses '{relation}' between what it compares"
     return None
 
 
@@ -163,19 +198,23 @@ def _units(passage) -> list[_Unit]:
     """The sentences (and list or table lines) of a passage, each with its headings' names."""
     context_text = " ".join([getattr(passage, "section", "") or "", getattr(passage, "title", "") or ""])
     context = frozenset(_name_keys(context_text))
-    lines = [ln for ln in passage.text.splitlines() if ln.strip()]
-    header = next((ln for ln in lines if ln.lstrip().startswith("|")), "")
     units = []
-    for line in lines:
-        # A table row is read with its header, so "Bangalore | 11.8 LPA" knows its column.
-        if line.lstrip().startswith("|") and line is not header:
-            line = header + " " + line
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line):
-            words = tuple(w.lower() for w in _TOKEN.findall(sentence))
-            units.append(_Unit(words, frozenset(_name_keys(sentence)), context,
-                               _levels(sentence) | _levels(context_text), _relations(sentence),
-                               sentence))
+    for line in (ln for ln in passage.text.splitlines() if ln.strip()):
+        for sentence in _row_cells(line) or re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line):
+            words = tuple(_sing(w.lower()) for w in _TOKEN.findall(sentence))
+            units.append(_Unit(words, frozenset(_name_keys(sentence, skip_first=True)), context,
+                               levels(sentence) | levels(context_text), _relations(sentence),
+                               sentence, context_text))
     return units
+
+
+def _row_cells(line: str) -> list[str]:
+    """A table row written "City: Chennai | 0–2 years: 8.7 LPA | ..." as one unit per cell, each
+    with the row's first cell, so a figure is bound to its own column's header."""
+    cells = [c.strip() for c in line.strip().lstrip("-• ").split(" | ")]
+    if len(cells) < 2 or not all(": " in c for c in cells):
+        return []
+    return [f"{cells[0]} | {cell}" for cell in cells[1:]]
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -220,18 +259,31 @@ def _without_figures(text: str) -> str:
     return text
 
 
-def _name_keys(text: str) -> set[str]:
+def _name_keys(text: str, skip_first: bool = False) -> set[str]:
+    """Name keys of capitalised words; with `skip_first`, a sentence's or cell's first word
+    counts only when it is an acronym or CamelCase ("Serving starts" names nothing)."""
     keys = set()
-    for m in _TOKEN.finditer(_without_figures(text)):
-        if _is_name(m.group(0)):
-            keys.update(_split_key(m.group(0)))
+    text = _without_figures(text)
+    for m in _TOKEN.finditer(text):
+        word = m.group(0)
+        if not _is_name(word):
+            continue
+        before = text[: m.start()].rstrip()
+        if skip_first and not _inner_capital(word) and (not before or before.endswith((".", ":", "|", "!", "?"))):
+            continue
+        keys.update(_split_key(word))
     return keys
 
 
 def _split_key(word: str) -> set[str]:
-    """"AI/ML" -> {"ai/ml", "ai", "ml"}; "Mid-Level" -> {"mid-level", "mid", "level"}."""
-    low = word.lower().rstrip("'’s") if word.endswith(("'s", "’s")) else word.lower()
-    return {low, *(p for p in re.split(r"[/&-]", low) if p)}
+    """"AI/ML" -> {"ai/ml", "ai", "ml"}; "Mid-Level" -> {"mid-level", "mid", "level"}; plurals
+    are made singular ("MNCs" -> "mnc")."""
+    low = word.lower()[:-2] if word.endswith(("'s", "’s")) else word.lower()
+    return {_sing(k) for k in (low, *(p for p in re.split(r"[/&-]", low) if p))}
+
+
+def _sing(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _is_name(word: str) -> bool:
@@ -248,11 +300,20 @@ def _plain_word(word: str) -> bool:
     return word[0].islower() and low not in _CONNECTORS and low not in _FUNCTION and len(low) > 1
 
 
-def _levels(text: str) -> frozenset[str]:
-    return frozenset(_LEVELS[w] for w in (t.lower() for t in _TOKEN.findall(text)) if w in _LEVELS)
+_YEARS = re.compile(r"\b(\d{1,2})\s*(?:[–-]\s*\d{1,2}|\+)\s*(?:years?|yrs?)\b", re.I)
+
+
+def levels(text: str) -> frozenset[str]:
+    """Career levels a text names, by word or by experience band ("0–2 years" is junior)."""
+    found = {_LEVELS[w] for w in (t.lower() for t in _TOKEN.findall(text)) if w in _LEVELS}
+    for m in _YEARS.finditer(text):
+        low = int(m.group(1))
+        found.add("junior" if low <= 2 else "mid" if low <= 5 else "senior")
+    return frozenset(found)
 
 
 def _relations(text: str) -> frozenset[str]:
+    text = re.sub(r"\b(or|and)\s+(more|less|fewer|above|below)\b", " ", text, flags=re.I)  # "ten or more"
     words = [w.lower() for w in _TOKEN.findall(text)]
     found = {name for name, vocab in _RELATIONS.items() if any(w in vocab for w in words)}
     if re.search(r"\b(?!oth|rath|whe)\w+er\s+than\b", text, re.I) and "less" not in found:
@@ -262,35 +323,130 @@ def _relations(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _holds(unit: _Unit, names: set[str], levels: frozenset[str]) -> bool:
-    """Whether the unit (with its headings) names all of `names` and `levels`."""
-    return names <= unit.names | unit.context | set(unit.words) and levels <= unit.levels
+def _known(name: str, known: set[str], whole: str) -> bool:
+    """Whether a name key is in the passages: as written, singular or plural, or as the
+    initials of words there ("ml" for "Machine Learning")."""
+    single = name[:-1] if name.endswith("s") and len(name) > 3 else name
+    if name in known or single in known or single + "s" in known:
+        return True
+    if name.isalpha() and 2 <= len(name) <= 5:
+        words = re.findall(r"[A-Za-z]+", whole)
+        initials = "".join(w[0].lower() for w in words)
+        return single in initials and any(
+            "".join(w[0].lower() for w in words[i:i + len(single)]) == single and
+            all(w[0].isupper() for w in words[i:i + len(single)]) for i in range(len(words)))
+    return False
 
 
-def _same_direction(clause: str, unit: _Unit, relation: str, names: set[str]) -> bool:
-    """Whether the names stand on the same sides of the relation word in both texts."""
-    left, right = _sides(clause, relation, names)
-    u_left, u_right = _sides(unit.text, relation, names)
-    if not (u_left or u_right):
-        return True  # the unit's names come from its heading: no order to compare
-    return not (left & u_right - u_left) and not (right & u_left - u_right)
+def _number_words(text: str) -> list[str]:
+    return [w for w in (t.lower() for t in _TOKEN.findall(text)) if w in _NUMBER_WORDS and w != "one"]
 
 
-def _sides(text: str, relation: str, names: set[str]) -> tuple[set[str], set[str]]:
-    """Names before and after the first word of `relation`; a passive "by" swaps them."""
-    words = [w.lower() for w in _TOKEN.findall(text)]
-    vocab = _RELATIONS[relation]
-    at = next((i for i, w in enumerate(words) if w in vocab), None)
-    if at is None:
-        at = next((i for i, w in enumerate(words) if w == "than"), None)
-    if at is None:
-        return set(), set()
-    keys = [(_split_key(w) & names) for w in words]
-    left = set().union(*keys[:at]) if at else set()
-    right = set().union(*keys[at + 1:]) if at + 1 < len(keys) else set()
-    if at + 1 < len(words) and words[at + 1] == "by":
-        left, right = right, left
-    return left, right
+def _contradicted(clause: str, units: list[_Unit]) -> str | None:
+    """The clause uses a word whose opposite the closest cited sentence uses instead."""
+    words = {w.lower() for w in _TOKEN.findall(clause)}
+    best = max(units, key=lambda u: len(words & set(u.words)), default=None)
+    if best is None:
+        return None
+    for word in sorted(words):
+        opposite = _OPPOSITE.get(word)
+        if opposite and opposite & set(best.words) and not words & _OPPOSITE.get(next(iter(opposite)), frozenset()) & set(best.words):
+            return f"says '{word}' where the cited passage says '{sorted(opposite & set(best.words))[0]}'"
+    return None
+
+
+def _holds(unit: _Unit, names: set[str], wanted: frozenset[str]) -> bool:
+    """Whether the unit (with its headings) names all of `names` and the levels `wanted`."""
+    return names <= unit.names | unit.context | set(unit.words) and wanted <= unit.levels
+
+
+def _same_direction(clause: str, units: list[_Unit], relation: str) -> bool:
+    """Whether the clause compares the way the cited sentences do.
+
+    For "more", "less", "overtaken" and "not", the content words (5-letter stems) next to the
+    relation must not swap sides, judged at the occurrence (in any cited sentence) that shares
+    the most of them. For "the most" and "the least" order is free ("X is the most common" = "the
+    most common is X"), but a thing a sentence ranks after the top ("..., followed by ML
+    engineers") must not be given the top.
+    """
+    if relation in ("most", "least"):
+        top, _ = _ranked(clause)
+        return not any(top & (tail - u_top) for u_top, tail in (_ranked(u.text) for u in units))
+    sides = _sides(clause, relation)
+    if not sides:
+        return True
+    left, right = sides[0]
+    if not (left | right):
+        return True  # "the premium is 20-30%": the clause compares nothing it names
+    best, best_shared = None, 0
+    for unit in units:
+        for u_left, u_right in _sides(unit.text, relation):
+            shared = (left | right) & (u_left | u_right)
+            if len(shared) > best_shared:
+                best, best_shared = (u_left, u_right, shared), len(shared)
+    if best is None:  # the passage relates other things: a negation must be of the same thing
+        return relation != "not"
+    u_left, u_right, shared = best
+    return not (left & shared & (u_right - u_left)) and not (right & shared & (u_left - u_right))
+
+
+def _stems(text: str) -> list[str]:
+    return [w[:5] if w not in _FUNCTION and w not in _UNITS else ""
+            for w in (t.lower() for t in _TOKEN.findall(_without_figures(text)))]
+
+
+def _ranked(text: str) -> tuple[set[str], set[str]]:
+    """Stems before and after "followed by" (all before, none after, when there is none)."""
+    lowered = text.lower()
+    at = lowered.find("followed by")
+    if at < 0:
+        return {s for s in _stems(text) if s}, set()
+    return {s for s in _stems(text[:at]) if s}, {s for s in _stems(text[at + 11:]) if s}
+
+
+_WINDOW = 4  # content words on each side of a relation word that say what it relates
+
+
+def _sides(text: str, relation: str) -> list[tuple[set[str], set[str]]]:
+    """For each word of `relation` in `text`: the content stems just before and just after it
+    (a passive "by" swaps them)."""
+    words = [w.lower() for w in _TOKEN.findall(_without_figures(text))]
+    vocab = _RELATIONS[relation] | (_RELATIONS["most"] if relation == "more" else
+                                    _RELATIONS["least"] if relation == "less" else frozenset())
+    stems = _stems(text)
+    spots = [i for i, w in enumerate(words) if w in vocab] or [i for i, w in enumerate(words) if w == "than"]
+    out = []
+    for at in spots:
+        before = [s for s in stems[:at] if s][-_WINDOW:]
+        after = [s for s in stems[at + 1:] if s][:_WINDOW]
+        left, right = set(before), set(after)
+        if at + 1 < len(words) and words[at + 1] == "by":
+            left, right = right, left
+        out.append((left, right))
+    return out
+
+
+_MARGIN = 3  # words by which the closest part must beat the next before a figure is judged misplaced
+_PART = re.compile(r"\s*(?:;|,?\s+(?:against|versus|vs\.?|compared with|while|whereas|but)\s+)\s*", re.I)
+
+
+def _misattached(fig, clause: str, units: list[_Unit]) -> str | None:
+    """A figure the cited sentence gives to another thing: "stayed ... 32%" against "switched
+    ... 32%, against 9% for those who stayed". The part of a cited sentence that shares the most
+    words with the clause must hold the figure, when that part holds figures at all."""
+    own = next((p for p in _PART.split(clause) if fig.raw in p), clause)
+    words = {s for s in _stems(own) if s}
+    parts = [p for u in units for p in _PART.split(u.text) if p and extract_figures(p)]
+    if len(parts) < 2:
+        return None
+    overlap = lambda p: len(words & {s for s in _stems(p) if s})  # noqa: E731
+    scored = sorted(parts, key=overlap, reverse=True)
+    best = scored[0]
+    if overlap(best) < overlap(scored[1]) + _MARGIN:
+        return None  # no part stands out clearly: nothing to say
+    if figure_supported(fig, best) or not any(figure_supported(fig, p) for p in parts):
+        return None
+    return f"puts {fig.raw} with what the cited passage gives another figure"
 
 
 def _key(text: str) -> str:

@@ -8,7 +8,7 @@ only what it can check:
 - a sentence with a figure (₹ amounts, lakh, LPA, crore, percentages, year ranges, ...) that none
   of the passages it cites supports is dropped ("unsupported figure 90 LPA"), after normalising
   notation through `figures.figure_supported`, so "15 LPA" is supported by "₹15,00,000";
-- a sentence sharing less than half of its words with the passages it cites is dropped
+- a sentence sharing less than 60% of its words with the passages it cites is dropped
   ("words not in the cited passage"): a marker on an unrelated sentence proves nothing;
 - a sentence that states nothing is dropped ("not a claim: ..."): a question, a copied
   heading, a bare list of names with markers ("Hyderabad & Pune [1].");
@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .agreement import agreement_problem, claim_problem
+from .agreement import agreement_problem, claim_problem, levels
 from .figures import extract_figures, unsupported_figures
 from .schema import Passage
 
@@ -42,7 +42,12 @@ _LIST_PREFIX = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
 _LEADING_MARKERS = re.compile(r"^((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)\s*")
 _WORD = re.compile(r"[\w₹%]+")
 _NUMERIC = re.compile(r"^[₹\d%]")
-_UNIT_STEMS = frozenset("lakh lakhs lac lacs lpa crore cr rs inr per annum year years month".split())
+_UNIT_STEMS = frozenset("lakh lakhs lac lacs lpa crore cr rs inr per annum year years month "
+                        "earn earns earned make makes paid pay pays salary salaries ctc median".split())
+# Career levels, spelled as the field spells them, compared as one word ("freshers" ~ "junior").
+_LEVEL_WORDS = {"fresher": "junior", "freshers": "junior", "entry": "junior", "entry-level": "junior",
+                "juniors": "junior", "seniors": "senior", "mid": "mid-level"}
+OVERLAP = 0.6  # share of a sentence's content words its cited passages must hold (tuned on tests/data/verifier/)
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or the this that to was were "
     "with which who what can you your their they there than more most".split()
@@ -125,7 +130,7 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
         if not_a_claim:
             dropped.append({"sentence": plain, "reason": not_a_claim})
             continue
-        bad = unsupported_figures(plain, cited)
+        bad = unsupported_figures(plain, cited + [p.section for p in cited_passages if p.section])
         if bad:
             raws = ", ".join(f.raw for f in bad)
             dropped.append({"sentence": plain, "reason": f"unsupported figure {raws}"})
@@ -196,7 +201,7 @@ def _has_words(text: str) -> bool:
 
 
 def _overlaps(sentence: str, sources: list[str]) -> bool:
-    """Whether at least half the sentence's words (5-letter stems) occur in the sources.
+    """Whether at least OVERLAP of the sentence's words (5-letter stems) occur in the sources.
 
     A cheap guard against a valid marker on an unrelated sentence, e.g. a small model repeating
     the prompt's worked example with its [2]. Figures are left to the figure check.
@@ -205,12 +210,14 @@ def _overlaps(sentence: str, sources: list[str]) -> bool:
     if not words:
         return True
     known = {stem for source in sources for stem in _stems(source)}
-    return len(words & known) * 2 >= len(words)
+    known |= {level[:5] for source in sources for level in levels(source)}  # "0–2 years" is junior
+    return len(words & known) >= OVERLAP * len(words)
 
 
 def _stems(text: str) -> set[str]:
     """Five-letter stems of the content words, numbers and units left out."""
-    return {w[:5] for w in _content_words(text) if not _NUMERIC.match(w) and w not in _UNIT_STEMS}
+    return {_LEVEL_WORDS.get(w, w)[:5] for w in _content_words(text)
+            if not _NUMERIC.match(w) and w not in _UNIT_STEMS}
 
 
 def _content_words(text: str) -> set[str]:

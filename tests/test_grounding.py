@@ -86,9 +86,9 @@ def test_sentence_without_marker_is_dropped(skills):
 
 
 def test_markers_are_renumbered_by_first_use(salary, skills):
-    text = "PyTorch has overtaken TensorFlow [2]. The premium is 20-30% [1]. Docker matters [2]."
+    text = "PyTorch has overtaken TensorFlow [2]. The premium is 20-30% [1]. Docker is critical [2]."
     clean, order, _ = verify(text, [salary, skills])
-    assert clean == "PyTorch has overtaken TensorFlow [1]. The premium is 20-30% [2]. Docker matters [1]."
+    assert clean == "PyTorch has overtaken TensorFlow [1]. The premium is 20-30% [2]. Docker is critical [1]."
     assert order == [1, 0]
 
 
@@ -176,7 +176,7 @@ def test_a_relation_with_a_direction_must_keep_it(skills):
     clean, _, report = verify("TensorFlow has overtaken PyTorch in new projects [1]. "
                               "PyTorch has overtaken TensorFlow in job listings [1].", [skills])
     assert clean == "PyTorch has overtaken TensorFlow in job listings [1]."
-    assert _reasons(report) == ["reverses 'overtake' between pytorch, tensorflow"]
+    assert _reasons(report) == ["reverses 'overtake' between what it compares"]
 
 
 def test_a_figure_must_stand_with_the_level_it_belongs_to(salary):
@@ -197,4 +197,4 @@ def test_a_named_thing_the_passage_lacks_is_dropped(bangalore):
 def test_a_negation_the_passage_lacks_is_dropped(skills):
     clean, _, report = verify("Python is not king for these roles [1]. Python remains king [1].", [skills])
     assert clean == "Python remains king [1]."
-    assert _reasons(report)[0].startswith("says 'not'")
+    assert "'not'" in _reasons(report)[0]
