@@ -42,6 +42,9 @@ def extractive_answer(ev: Evidence, decision=None, section_passages=None) -> tup
     if overview:  # a whole section, in the order the document gives it
         return _compose(overview, ev)
     chosen = _select(ev)
+    extreme = _table_extreme(ev, chosen[0], section_passages)
+    if extreme is not None:  # "which city pays the most?" over a table: the row with the top value first
+        chosen = [extreme[0]] + [u for u in chosen if (u.hit.passage.id, u.start) != (extreme[0].hit.passage.id, extreme[0].start)]
     best_of: dict[str, float] = {}
     for u in chosen:
         best_of[u.hit.passage.id] = max(best_of.get(u.hit.passage.id, 0.0), u.score)
@@ -49,7 +52,7 @@ def extractive_answer(ev: Evidence, decision=None, section_passages=None) -> tup
         chosen.sort(key=lambda u: (_facet_of(u, ev), u.hit.passage.start, u.start))
     else:  # passages in order of their best line, lines in reading order: [1] answers best
         chosen.sort(key=lambda u: (-best_of[u.hit.passage.id], u.start))
-    text, citations = _compose(chosen, ev)
+    text, citations = _compose(chosen, ev, extreme[1] if extreme else "")
     missing = (decision.missing if decision is not None and decision.partial else []) + _uncovered_parts(ev, chosen)
     missing = [m for m in dict.fromkeys(missing) if _NAME_LIKE.fullmatch(m)]
     if missing and text:
@@ -64,7 +67,9 @@ def _select(ev: Evidence) -> list[Unit]:
     best = ranked[0]
     chosen = [best]
     for f in range(1, len(ev.facets)):  # each part of the question gets its own best line
-        part_best = max(units, key=lambda u: u.facet_scores[f])
+        part_best = max((u for u in units if u not in chosen), key=lambda u: u.facet_scores[f], default=chosen[0])
+        if chosen[0].facet_scores[f] >= part_best.facet_scores[f]:
+            continue  # the best line already answers this part
         if part_best not in chosen and _facet_covered(ev, f, part_best):
             chosen.append(part_best)
     chosen += _continuation(best, ev.units, chosen)
@@ -177,7 +182,7 @@ def _overview(ev: Evidence, section_passages) -> list[Unit] | None:
     return unique[:MAX_OVERVIEW]
 
 
-def _compose(chosen: list[Unit], ev: Evidence) -> tuple[str, list[Citation]]:
+def _compose(chosen: list[Unit], ev: Evidence, lead: str = "") -> tuple[str, list[Citation]]:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     lines = []
@@ -194,7 +199,7 @@ def _compose(chosen: list[Unit], ev: Evidence) -> tuple[str, list[Citation]]:
             )
         citations[numbers[passage.id] - 1].quotes.append(unit.text.strip())
         lines.append(_render(unit, numbers[passage.id]))
-    lead = _focus_lead(ev, chosen, numbers) or _cell_lead(ev, chosen, numbers)
+    lead = f"{lead} [1]." if lead else (_focus_lead(ev, chosen, numbers) or _cell_lead(ev, chosen, numbers))
     if lines and chosen[0].text.rstrip().endswith(":") and len(lines) > 1:  # a lead-in, then its items
         return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:]), citations
     lines = [line[:-1] + "." if line.endswith("]:") else line for line in lines]  # a lead-in with nothing after it
@@ -221,6 +226,67 @@ def _focus_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> st
         end = "top" if high else "bottom"
         return f"At the {end} of the range: {raw} [{numbers[unit.hit.passage.id]}]."
     return ""
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _cells(row: str) -> list[tuple[str, str]]:
+    """("City", "Pune"), ("0–2 years", "9.4 LPA"), … of a table row line."""
+    out = []
+    for cell in _LIST_MARK.sub("", row).split(" | "):
+        header, sep, value = cell.partition(": ")
+        out.append((header.strip(), value.strip()) if sep else ("", cell.strip()))
+    return out
+
+
+def _table_extreme(ev: Evidence, best: Unit, section_passages) -> tuple[Unit, str] | None:
+    """For "which … the highest / lowest …?" over a table: the row with the extreme value in the
+    column asked (the years band asked, else the header sharing the question's words), and a lead."""
+    words = set(tokens(ev.query.focus or ev.query.text))
+    high, low = bool(words & FOCUS_HIGH), bool(words & FOCUS_LOW)
+    if high == low or " | " not in best.text or section_passages is None:
+        return None
+    headers = [h for h, _ in _cells(best.text)]
+    rows = []
+    for passage in section_passages(best.hit.passage.section):
+        hit = Hit(passage, 0.0, None, None)
+        for s, e in unit_spans(passage.text, passage.heading):
+            line = passage.text[s:e]
+            if " | " in line and [h for h, _ in _cells(line)] == headers:
+                rows.append(Unit(hit, 9, s, e, 0.0, 0.0, frozenset()))
+    if len(rows) < 2:
+        return None
+    column = _column(ev, headers)
+    if column is None:
+        return None
+
+    def value(unit: Unit) -> float | None:
+        numbers = [float(n.replace(",", "")) for n in _NUMBER.findall(_cells(unit.text)[column][1])]
+        return (max(numbers) if high else min(numbers)) if numbers else None
+
+    valued = [(value(u), u) for u in rows if value(u) is not None]
+    if len(valued) < 2:
+        return None
+    top = (max if high else min)(valued, key=lambda x: x[0])[1]
+    cells = _cells(top.text)
+    word = "Highest" if high else "Lowest"
+    label = f"{cells[0][0]}: {cells[0][1]}" if cells[0][0] else cells[0][1]
+    return top, f"{word} {cells[column][0] or 'value'}: {label} — {cells[column][1]}"
+
+
+def _column(ev: Evidence, headers: list[str]) -> int | None:
+    """The column a question asks about: the years band it names, else the header sharing most of its words."""
+    from .evidence import covering_cell
+
+    if ev.query.years is not None:
+        for i, header in enumerate(headers):
+            if covering_cell(f"{header}: x", ev.query):
+                return i
+    asked = {s for t in ev.terms for s in t.stems}
+    scored = [(len(asked & {stem(w) for w in tokens(h)}), i) for i, h in enumerate(headers) if i > 0]
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] > 0 else None
 
 
 def _cell_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> str:

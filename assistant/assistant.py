@@ -184,7 +184,7 @@ class Assistant:
 
         text = clean_question(question, self.settings.max_question_chars)
         llm = self._load_llm(llm)
-        ev, retriever = self._evidence(text, history, scope, llm)
+        ev, retriever = self._evidence(text, history, scope)
         decision = decide(ev)
         topics = retriever.topics(scope)
         section_passages = lambda section: [  # noqa: E731
@@ -201,8 +201,9 @@ class Assistant:
             return
         from .generation import generate_answer
 
-        yield dataclasses.replace(answer, final=False)
-        passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in ev.hits]
+        yield dataclasses.replace(answer, final=False)  # shown at once, while the LLM reads and writes
+        hits = self._condensed_hits(llm, text, history, scope) or ev.hits
+        passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in hits]
         yield from generate_answer(llm, text, passages, answer, history=_clean_history(history), timeout=self.settings.llm_timeout)
 
     def retrieve(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> list:
@@ -216,23 +217,30 @@ class Assistant:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _evidence(self, text: str, history, scope, llm=None, with_units: bool = True):
+    def _condensed_hits(self, llm, text: str, history, scope) -> list | None:
+        """Passages for the LLM's own standalone rewrite of a follow-up, when it keeps the user's words."""
+        from .generation import condense_question
+        from .query import build_query, is_follow_up
+
+        history = _clean_history(history)
+        if not history or not is_follow_up(text):
+            return None
+        condensed = condense_question(llm, text, history, timeout=self.settings.llm_timeout)
+        if not condensed or not _keeps_terms(text, condensed) or condensed == build_query(text, history).text:
+            return None  # keep the rewrite made without an LLM
+        query = build_query(condensed)
+        query.question = text
+        return self._evidence(text, None, scope, with_units=False, query=query)[0].hits
+
+    def _evidence(self, text: str, history, scope, with_units: bool = True, query=None):
         """Retrieval for the question and for each of its parts, then the evidence in what was found."""
         from .evidence import UnitVectors, gather
-        from .query import build_query, is_follow_up, split_parts
+        from .query import build_query, split_parts
         from .relevance import scope_filter
 
         self._ensure_ready()
         retriever = self._retriever
-        history = _clean_history(history)
-        query = build_query(text, history)
-        if llm is not None and history and is_follow_up(text):
-            from .generation import condense_question
-
-            condensed = condense_question(llm, text, history, timeout=self.settings.llm_timeout)
-            if condensed and _keeps_terms(text, condensed):  # else keep the rewrite made without an LLM
-                query = build_query(condensed)
-                query.question = text
+        query = query or build_query(text, _clean_history(history))
         accept = scope_filter(query.text)  # a question about ML roles is answered from passages about them
         parts = split_parts(query.text)
         vectors = self._embed_questions([query.text, *parts])

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .figures import extract_figures
-from .lexicon import STOPWORDS, SYNONYMS
+from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
 from .names import find_names, mentions
 from .query import Query, content_terms
 from .text import sentence_spans, stem, tokens
@@ -135,6 +135,8 @@ def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
     for word in dict.fromkeys(content_terms(text)):
         known = terms.known(word)
         stems = {stem(word)} | ({known} if known else set()) | {stem(w) for w in SYNONYMS.get(word, "").split()}
+        if word in ANSWER_KINDS:  # "cities" is held by any line naming a place
+            stems.add(_KIND_MARK + ANSWER_KINDS[word])
         weight = terms.weight(known or stem(word))
         is_own = own is None or word in own
         out.append(Term(word, frozenset(stems), weight * (1.0 if is_own else 0.4), known is not None, is_own))
@@ -158,6 +160,17 @@ def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, qu
     ev.missing_names = _missing_names(ev)
     ev.signals = _signals(ev, terms)
     return ev
+
+
+_KIND_MARK = "\x00kind:"  # a pseudo-stem: "this text names a place / an employer"
+
+
+def _stems(text: str, kinds: bool = False) -> set[str]:
+    """Word stems of `text`; with `kinds`, also a mark for each kind of named thing it holds."""
+    out = {stem(t) for t in tokens(text)}
+    if kinds:
+        out |= {_KIND_MARK + kind for kind, _, _ in find_names(text) if kind in ("place", "employer")}
+    return out
 
 
 def passage_context(passage) -> str:
@@ -184,12 +197,17 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             if facet.vector is not None:
                 sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
     wants_place = bool(_WANTS_PLACE.search(query.focus or query.text))
+    kinds = any(m.startswith(_KIND_MARK) for f in ev.facets for term in f.terms for m in term.stems)
+    # A part is found by its own words: a word every part shares ("fresher" in "salary and skills
+    # for a fresher") counts a third as much within the parts.
+    shared = set.intersection(*({t.word for t in f.terms} for f in ev.facets[1:])) if len(ev.facets) > 1 else set()
+    part_weights = [[t.weight * (0.33 if f and t.word in shared else 1.0) for t in facet.terms] for f, facet in enumerate(ev.facets)]
     units = []
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
         text = p.text[start:end]
-        unit_stems = {stem(t) for t in tokens(text)}
-        head_stems = {stem(t) for t in tokens(p.section + " " + p.title)}
+        unit_stems = _stems(text, kinds)
+        head_stems = _stems(p.section + " " + p.title, kinds)
         asks_figure = query.years is not None or bool(query.money)
         if " | " in text:  # a table row: each cell states its own band
             cell = covering_cell(text, query)
@@ -205,9 +223,11 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         for f, facet in enumerate(ev.facets):
             held = [j for j, t in enumerate(facet.terms) if t.stems & unit_stems]
             in_head = [j for j, t in enumerate(facet.terms) if t.stems & head_stems and j not in held]
-            overlap = (sum(facet.terms[j].weight for j in held) + 0.5 * sum(facet.terms[j].weight for j in in_head)) / facet.total
+            weights = part_weights[f]
+            overlap = (sum(weights[j] for j in held) + 0.5 * sum(weights[j] for j in in_head)) / (sum(weights) or 1.0)
             names_held = sum(1 for _, name, _ in facet.names if mentions(name, text) or mentions(name, p.section))
-            score = _unit_score(sims[f][i], overlap, band, money and ev.salary, rank, names_held, len(facet.names))
+            salary = ev.salary if f == 0 else bool(_SALARY.search(facet.text))  # a part that asks no pay gets no pay bonus
+            score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(facet.names))
             if wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text)):
                 score += 0.15  # "which city…?" is answered by a line naming a place
             facet_scores.append(score)
@@ -310,8 +330,6 @@ def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
 
 def _close_run(run, found):
     if run and any(unknown for _, unknown in run):
-        while run and not run[-1][1]:
-            run.pop()
         written = " ".join(w for w, _ in run)
         found.append(("name", written.lower(), written))
 
@@ -320,9 +338,10 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
     """Numbers the decision reads, each in [0, 1] or close to it."""
     hits, facet = ev.hits, ev.facets[0]
     dense = [h.dense for h in hits if h.dense is not None]
+    kinds = any(m.startswith(_KIND_MARK) for term in facet.terms for m in term.stems)
     top_text_stems = set()
     for h in hits[:3]:
-        top_text_stems |= {stem(t) for t in tokens(passage_context(h.passage))}
+        top_text_stems |= _stems(passage_context(h.passage), kinds)
     covered = sum(t.weight for t in facet.terms if t.stems & top_text_stems)
     unknown = sum(t.weight for t in facet.terms if not t.known)
     missing = [t.weight for t in facet.terms if not t.stems & top_text_stems]
@@ -333,7 +352,18 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
     figure_missing, count_missing = _answer_type(ev, units)
     named = [(n, w) for k, n, w in ev.names if k != "role"]
     names_held = (sum(1 for n, _ in named if best and (mentions(n, best.text) or mentions(n, best.hit.passage.section))) / len(named)) if named else 0.0
+    # "notice period at Swiggy": the passage names Swiggy but holds nothing of what is asked about it
+    qualifiers = [written for kind, _, written in ev.names if kind in ("place", "employer")]  # a tool is a topic
+    name_words = {w for written in qualifiers for w in tokens(written)}
+    topic = [t for t in facet.terms if t.word not in name_words]
+    topic_missing = bool(qualifiers) and bool(topic) and sum(t.weight for t in topic) >= 0.5 * facet.total \
+        and not any(t.stems & top_text_stems for t in topic)
+    asked_words = set(tokens(ev.query.text))
+    heading_match = any(len(set(tokens(h.passage.heading))) >= 2 and set(tokens(h.passage.heading)) <= asked_words for h in hits[:3])
     return {
+        "heading_match": 1.0 if heading_match else 0.0,
+        "topic_missing": 1.0 if topic_missing else 0.0,
+        "no_overlap": 1.0 if facet.terms and not covered else 0.0,
         "figure_missing": figure_missing,
         "count_missing": count_missing,
         "names_held": names_held,

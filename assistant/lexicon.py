@@ -43,6 +43,13 @@ SYNONYMS: dict[str, str] = {
     "naukri": "job jobs", "shahar": "city", "kahan": "where", "saal": "years",
 }
 
+# Words that name the kind of answer wanted: "which cities…?" is answered by a line naming a place.
+ANSWER_KINDS: dict[str, str] = {
+    **dict.fromkeys("city cities town towns location locations place places hub hubs metro metros shahar".split(), "place"),
+    **dict.fromkeys("company companies employer employers firm firms organisation organisations organization "
+                    "organizations mnc mncs recruiter recruiters".split(), "employer"),
+}
+
 # Words that ask for one end of a range: "the ceiling", "starting pay".
 FOCUS_HIGH = frozenset("ceiling max maximum highest top upper peak cap most".split())
 FOCUS_LOW = frozenset("floor minimum min lowest starting bottom least".split())

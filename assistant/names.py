@@ -200,4 +200,11 @@ def mentions(name: str, text: str) -> bool:
             if m.group(1).lower() == unit and low <= number <= high:
                 return True
         return False
-    return any(re.search(r"(?<![\w-])" + f + r"(?![\w-])", text, re.I) for f in forms(name))
+    for n in (name, *ALIASES.get(name, ())):
+        if n in _CASE_SENSITIVE:  # "US" the country, not "us"
+            found = re.search(r"(?<![\w-])" + re.escape(_CASE_SENSITIVE[n]) + r"(?![\w-])", text)
+        else:
+            found = re.search(r"(?<![\w-])" + (n if n.isdigit() else _pattern(n)) + r"(?![\w-])", text, re.I)
+        if found:
+            return True
+    return False

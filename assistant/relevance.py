@@ -1,9 +1,11 @@
 """Decide from the evidence whether the documents answer the question, wholly, partly or not at all.
 
-Two kinds of reason, both independent of any document's wording:
+Three kinds of reason, all independent of any document's wording:
 - named things: a place or an employer the question asks about that no top passage mentions makes
   that part uncovered ("pay in Chennai" over documents that never name Chennai). When another part
   of the question is covered, the answer gives that part and says what the documents don't mention;
+- a name with nothing of the question about it: "notice period at Swiggy" is not answered by a
+  passage that names Swiggy but not notice periods; likewise a question with no topic words ("hi");
 - the evidence score: a logistic model over the signals evidence.py measures (meaning similarity
   of the best passage and the best sentence, how much of the question's weighted terms the top
   passages and the best sentence hold, the weight of the rarest term nobody holds, bands). Its
@@ -24,9 +26,9 @@ from .schema import Passage  # noqa: F401  (the scope_filter doctest builds pass
 
 # Fitted by benchmarks/calibrate.py on tests/data/bank/tuning.jsonl (see the README's Quality section).
 FEATURES = ("dense", "unit_similarity", "coverage", "unit_overlap", "unknown", "missing_max", "band", "lexical", "no_terms",
-            "figure_missing", "count_missing", "names_held")
-WEIGHTS = {"dense": 0.712, "unit_similarity": 1.385, "coverage": 1.857, "unit_overlap": 1.27, "unknown": -0.92, "missing_max": -0.546, "band": 0.895, "lexical": 0.4, "no_terms": 0.027, "figure_missing": 0.149, "count_missing": -0.455, "names_held": -0.132}
-BIAS = -0.991
+            "figure_missing", "count_missing", "names_held", "no_overlap")
+WEIGHTS = {"dense": 0.747, "unit_similarity": 1.704, "coverage": 1.252, "unit_overlap": 1.712, "unknown": -0.781, "missing_max": -1.292, "band": 0.023, "lexical": 0.429, "no_terms": 0.0, "figure_missing": 0.365, "count_missing": 0.0, "names_held": 0.044, "no_overlap": -0.645}
+BIAS = -0.525
 THRESHOLD = 0.5
 
 
@@ -62,6 +64,10 @@ def decide(ev) -> Decision:
         if covered_part and score >= THRESHOLD:  # "Bangalore or Chennai?": answer Bangalore, name Chennai as not covered
             return Decision(True, score, missing, partial=True, reason="part of the question is not covered")
         return Decision(False, score, missing, reason="asks about " + ", ".join(missing))
+    if ev.signals.get("topic_missing"):  # the name is there, nothing of what is asked about it is
+        return Decision(False, score, [], reason="the passages name what is asked about but say nothing of it")
+    if not ev.terms and not ev.signals.get("band") and not ev.signals.get("heading_match"):
+        return Decision(False, score, [], reason="no topic words")  # "hi", or words of no script we read
     ok = score >= THRESHOLD
     return Decision(ok, score, [], reason="" if ok else "the passages retrieved don't answer it")
 

@@ -3,7 +3,7 @@
     python benchmarks/calibrate.py [--files F ...] [--items] [--write]
 
 Each question is asked over its corpus (bank questions: the guide plus tests/data/documents/;
-the guide's own sets: the guide alone); the evidence signals (evidence.py) of every question and
+the guide's own sets: the guide alone, and the older sets also with the synthetic distractors); the evidence signals (evidence.py) of every question and
 its label (do the documents answer it?) train a logistic regression (scikit-learn).
 It prints the weights, the tuning accuracy, 5-fold cross-validated accuracy, and with --write puts
 the weights into assistant/relevance.py. Never run it on tests/data/bank/heldout.jsonl: that split
@@ -25,19 +25,20 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._common import DATA, GUIDE  # noqa: E402
 
 DEFAULT_FILES = [DATA / "bank" / "tuning.jsonl", DATA / "calibration.jsonl", DATA / "heldout.jsonl", DATA / "dev.jsonl"]
+CROWDED = [DATA / "calibration.jsonl", DATA / "heldout.jsonl"]  # also asked over the guide plus the distractors
 
 
-def corpus_for(path: Path, tmp: Path) -> Path:
-    """The bank's corpus (guide + documents) for bank files, the guide alone for the guide's sets."""
-    name = "bank" if path.parent.name == "bank" else "guide"
+def corpus_for(name: str, tmp: Path) -> Path:
+    """The corpus a question set is asked over: the guide, the guide plus the bank's documents
+    ("bank"), or the guide plus the synthetic distractors ("crowded")."""
     folder = tmp / name / "corpus"
     if not folder.exists():
         folder.mkdir(parents=True)
         shutil.copy(GUIDE, folder / GUIDE.name)
-        if name == "bank":
-            for doc in sorted((DATA / "documents").iterdir()):
-                if doc.suffix != ".json":
-                    shutil.copy(doc, folder / doc.name)
+        extra = {"bank": sorted((DATA / "documents").iterdir()), "crowded": sorted((DATA / "distractors").iterdir())}.get(name, [])
+        for doc in extra:
+            if doc.suffix != ".json":
+                shutil.copy(doc, folder / doc.name)
     return folder
 
 
@@ -47,15 +48,17 @@ def rows(files: list[Path], items_out: bool):
     from assistant.relevance import features
 
     tmp = Path(tempfile.mkdtemp())
+    jobs = [(f, "bank" if f.parent.name == "bank" else "guide") for f in files]
+    jobs += [(f, "crowded") for f in files if f in CROWDED]
     bots, out = {}, []
-    for path in files:
-        corpus = corpus_for(path, tmp)
+    for path, name in jobs:
+        corpus = corpus_for(name, tmp)
         if corpus not in bots:
             bots[corpus] = Assistant(corpus_dir=corpus, index_dir=corpus.parent / "index", data_dir=corpus.parent / "data")
         bot = bots[corpus]
         for item in load_questions(path):
             ev = bot.evidence(item["question"], item.get("history"))
-            if ev.missing_names:  # decided by the named-thing rule, not by the score
+            if ev.missing_names or not ev.terms or ev.signals.get("topic_missing"):  # decided by a rule, not by the score
                 continue
             label = bool(item.get("answerable", True)) and not item.get("injection")
             x = features(ev.signals)
