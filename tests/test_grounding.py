@@ -198,3 +198,37 @@ def test_a_negation_the_passage_lacks_is_dropped(skills):
     clean, _, report = verify("Python is not king for these roles [1]. Python remains king [1].", [skills])
     assert clean == "Python remains king [1]."
     assert "'not'" in _reasons(report)[0]
+
+
+# --- the labelled set ---------------------------------------------------------------------
+
+def _labelled() -> list[dict]:
+    from tests.conftest import DATA, load_jsonl
+
+    return load_jsonl(DATA / "verifier" / "sentences.jsonl")
+
+
+def _cited(item: dict) -> list[Passage]:
+    """The item's passages as a list where [n] is passage n (numbers it doesn't cite are empty)."""
+    cited = {int(n): p for n, p in item["passages"].items()}
+    return [Passage(f"p{n}", cited[n]["text"], cited[n]["source"], cited[n]["section"], title=cited[n]["title"])
+            if n in cited else Passage(f"empty{n}", "", "") for n in range(1, max(cited, default=0) + 1)]
+
+
+def test_the_labelled_set_is_whole():
+    items = _labelled()
+    assert len(items) >= 150 and len({i["id"] for i in items}) == len(items)
+    assert {i["label"] for i in items} == {"good", "bad"}
+    assert all(i["label"] == "good" or i["failure"] for i in items)  # every bad one says how it is bad
+    for item in items:
+        assert set(map(str, markers(item["sentence"]))) >= set(item["passages"]), item["id"]
+
+
+def test_the_verifier_keeps_few_bad_sentences_and_most_good_ones():
+    """Measured with benchmarks/verifier_eval.py; the bounds sit just outside today's figures."""
+    items = _labelled()
+    kept = [verify(i["sentence"], _cited(i), i["question"])[2]["kept"] == 1 for i in items]
+    good = [i["label"] == "good" for i in items]
+    bad_kept = sum(k and not g for k, g in zip(kept, good))
+    assert bad_kept / sum(kept) <= 0.06, bad_kept
+    assert sum(k and g for k, g in zip(kept, good)) / sum(good) >= 0.9

@@ -1,0 +1,148 @@
+"""Measure sentence verifiers on the labelled set in tests/data/verifier/; print a Markdown table.
+
+    python benchmarks/verifier_eval.py                      # the string checks, old and new
+    python benchmarks/verifier_eval.py --judge llama-cpp    # also the LLM asked "does [n] say this?"
+
+Each line of tests/data/verifier/sentences.jsonl is one generated or written answer sentence
+with the passages its markers cite and a label read by hand: "good" (a claim its passage makes)
+or "bad" (misstates its passage, or states nothing). A verifier *keeps* or *drops* each
+sentence. Reported per verifier:
+
+- bad kept: the share of kept sentences that are bad (the issue's target: at most 2%);
+- precision (good among kept) and recall (good sentences kept);
+- bad caught: the share of bad sentences dropped;
+- seconds per sentence, for the judge.
+
+Verifiers: `figures+overlap` (markers, figures, word overlap: the checks before this issue),
+`meaning` (grounding.verify as shipped: those plus claim and agreement checks), `judge` (the
+figure checks, then the LLM's yes/no per cited passage) and `meaning+judge` (both must keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "verifier" / "sentences.jsonl"
+
+JUDGE_PROMPT = (
+    "Passage:\n{passage}\n\nSentence: {sentence}\n\n"
+    "Does the passage say what the sentence says, with the same names, numbers and comparisons? "
+    "Answer with one word: yes or no."
+)
+
+
+def load(path: Path = SET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def passages_of(item: dict) -> list:
+    """The passages as a list where `[n]` is item n; numbers the item does not cite are empty."""
+    from assistant.schema import Passage
+
+    cited = {int(n): p for n, p in item["passages"].items()}
+    return [Passage(p.get("id", f"p{n}"), p["text"], p.get("source", ""), p.get("section", ""),
+                    title=p.get("title", "")) if (p := cited.get(n)) else Passage(f"empty{n}", "", "")
+            for n in range(1, max(cited, default=0) + 1)]
+
+
+def kept_by_verify(item: dict, meaning: bool = True) -> bool:
+    """Whether grounding.verify keeps the sentence (with `meaning=False`: the old checks only)."""
+    from assistant import grounding
+
+    if meaning:
+        clean, _, report = grounding.verify(item["sentence"], passages_of(item), item.get("question", ""))
+        return report["kept"] == 1
+    saved = grounding.claim_problem, grounding.agreement_problem
+    grounding.claim_problem = grounding.agreement_problem = lambda *a, **k: None
+    try:
+        _, _, report = grounding.verify(item["sentence"], passages_of(item), item.get("question", ""))
+    finally:
+        grounding.claim_problem, grounding.agreement_problem = saved
+    return report["kept"] == 1
+
+
+def judge(llm, item: dict) -> tuple[bool, float]:
+    """Ask `llm` whether each cited passage says the sentence; (all said yes, seconds taken)."""
+    from assistant.grounding import markers, strip_markers
+
+    started = time.perf_counter()
+    sentence = strip_markers(item["sentence"])
+    for n in dict.fromkeys(markers(item["sentence"])):
+        passage = item["passages"].get(str(n))
+        if not passage:
+            continue
+        prompt = JUDGE_PROMPT.format(passage=f"{passage.get('section', '')}\n{passage['text']}", sentence=sentence)
+        reply = "".join(llm.generate([{"role": "user", "content": prompt}], timeout=300)).strip().lower()
+        if not reply.startswith("yes"):
+            return False, time.perf_counter() - started
+    return True, time.perf_counter() - started
+
+
+def score(items: list[dict], kept: list[bool]) -> dict:
+    good = [i["label"] == "good" for i in items]
+    kept_n = sum(kept)
+    good_kept = sum(k and g for k, g in zip(kept, good))
+    bad_n = len(items) - sum(good)
+    return {
+        "kept": kept_n,
+        "bad_kept": (kept_n - good_kept) / kept_n if kept_n else 0.0,
+        "bad_kept_n": kept_n - good_kept,
+        "precision": good_kept / kept_n if kept_n else 0.0,
+        "recall": good_kept / sum(good) if sum(good) else 0.0,
+        "bad_caught": sum((not k) and (not g) for k, g in zip(kept, good)) / bad_n if bad_n else 0.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", type=Path, default=SET)
+    parser.add_argument("--judge", help="an LLM spec to measure as a yes/no judge, e.g. llama-cpp")
+    parser.add_argument("--judge-limit", type=int, default=0, help="judge only the first N sentences")
+    parser.add_argument("--failures", action="store_true", help="print the sentences each verifier gets wrong")
+    args = parser.parse_args(argv)
+    items = load(args.set)
+    runs: dict[str, tuple[list[dict], list[bool], float]] = {}
+    runs["figures+overlap"] = (items, [kept_by_verify(i, meaning=False) for i in items], 0.0)
+    runs["meaning (shipped)"] = (items, [kept_by_verify(i) for i in items], 0.0)
+    if args.judge:
+        from assistant.llms import load_llm
+
+        llm = load_llm(args.judge, max_tokens=3)
+        subset = items[: args.judge_limit] if args.judge_limit else items
+        verdicts, seconds = [], 0.0
+        for item in subset:
+            yes, took = judge(llm, item)
+            verdicts.append(yes)
+            seconds += took
+        per = seconds / len(subset) if subset else 0.0
+        old = [kept_by_verify(i, meaning=False) for i in subset]
+        new = [kept_by_verify(i) for i in subset]
+        runs[f"judge ({args.judge}) on {len(subset)}"] = (subset, [a and b for a, b in zip(old, verdicts)], per)
+        runs[f"meaning+judge on {len(subset)}"] = (subset, [a and b for a, b in zip(new, verdicts)], per)
+        runs[f"meaning on the same {len(subset)}"] = (subset, new, 0.0)
+    good = sum(i["label"] == "good" for i in items)
+    print(f"{len(items)} sentences: {good} good, {len(items) - good} bad "
+          f"({sum(i['origin'] == 'generated' for i in items)} generated by the model, "
+          f"{sum(i['origin'] == 'written' for i in items)} written)\n")
+    print("| verifier | kept | bad kept (target ≤ 2%) | precision | recall (good kept) | bad caught | s / sentence |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, (subset, kept, per) in runs.items():
+        m = score(subset, kept)
+        print(f"| {name} | {m['kept']} | {m['bad_kept']:.1%} ({m['bad_kept_n']}) | {m['precision']:.1%} "
+              f"| {m['recall']:.1%} | {m['bad_caught']:.1%} | {per:.2f} |")
+    if args.failures:
+        for name, (subset, kept, _) in runs.items():
+            print(f"\n## {name}")
+            for item, k in zip(subset, kept):
+                if k != (item["label"] == "good"):
+                    print(f"- {'KEPT bad' if k else 'DROPPED good'} {item['id']}: {item['sentence']}"
+                          f"  [{item.get('failure', '')}]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
