@@ -27,6 +27,7 @@ class Settings:
     llm: str = "extractive"
     llm_timeout: float = 30.0
     llm_base_url: str | None = None
+    model_cache_dir: Path | None = None  # where the bundled local LLM is assembled; None: the user's cache
     chroma_url: str | None = None  # use a `chroma run` server instead of the embedded store
     chroma_token: str | None = field(default=None, repr=False)
     collection: str = "passages"
@@ -47,6 +48,7 @@ _ENV = {
     "llm": ("ASSISTANT_LLM", str),
     "llm_timeout": ("ASSISTANT_LLM_TIMEOUT", float),
     "llm_base_url": ("ASSISTANT_LLM_BASE_URL", str),
+    "model_cache_dir": ("ASSISTANT_MODEL_CACHE_DIR", Path),
     "chroma_url": ("ASSISTANT_CHROMA_URL", str),
     "chroma_token": ("ASSISTANT_CHROMA_TOKEN", str),
     "collection": ("ASSISTANT_CHROMA_COLLECTION", str),  # one per deployment sharing a Chroma server

@@ -121,3 +121,17 @@ def test_the_installed_parts_make_the_published_file():
             digest.update(chunk)
     assert path.stat().st_size == 1_117_320_768
     assert digest.hexdigest() == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+
+
+def test_the_cache_folder_is_a_setting(monkeypatch, tmp_path):
+    """ASSISTANT_MODEL_CACHE_DIR reaches the loader; unset, the user's cache folder is used."""
+    from assistant import Assistant, llms
+    from assistant.config import load_settings
+
+    assert load_settings(env={}).model_cache_dir is None
+    assert local_model.default_cache_dir().name == "ml-jobs-assistant"
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE_DIR", str(tmp_path / "models"))
+    seen = {}
+    monkeypatch.setattr(llms, "load_llm", lambda spec, **kw: seen.update(spec=spec, **kw) or object())
+    Assistant()._load_llm("llama-cpp:qwen")
+    assert seen["spec"] == "llama-cpp:qwen" and seen["model_cache_dir"] == tmp_path / "models"
