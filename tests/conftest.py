@@ -40,6 +40,15 @@ def _no_network():
     socket.socket.connect = real_connect
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _encoder_cache(tmp_path_factory):
+    """One cache folder for the session: the model's ONNX query encoder is exported once, into tmp."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     """Point every ASSISTANT_* path into tmp_path so no test writes into the repository."""
