@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .figures import extract_figures
 from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
-from .names import find_names, mentions
+from .names import LEVEL_YEARS, find_names, mentions
 from .query import Query, content_terms
 from .text import sentence_spans, stem, tokens
 
@@ -197,6 +197,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             if facet.vector is not None:
                 sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
     wants_place = bool(_WANTS_PLACE.search(query.focus or query.text))
+    years = asked_years(query)  # stated, or read from a level: "senior" is 6-10 years
     kinds = any(m.startswith(_KIND_MARK) for f in ev.facets for term in f.terms for m in term.stems)
     # A part is found by its own words: a word every part shares ("fresher" in "salary and skills
     # for a fresher") counts a third as much within the parts.
@@ -208,12 +209,13 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         text = p.text[start:end]
         unit_stems = _stems(text, kinds)
         head_stems = _stems(p.section + " " + p.title, kinds)
-        asks_figure = query.years is not None or bool(query.money)
+        asks_figure = years is not None or bool(query.money)
         if " | " in text:  # a table row: each cell states its own band
             cell = covering_cell(text, query)
             band = 1 if cell else (-1 if asks_figure and any(_states_range(c) for c in text.split(" | ")) else 0)
         else:
-            covering = {(b.start, b.end) for b in hit.bands if b.covers(query)}
+            covering = {(b.start, b.end) for b in hit.bands
+                        if b.covers(query) or (years is not None and b.years and b.years[0] <= years <= b.years[1])}
             all_bands = {(b.start, b.end) for b in hit.bands}
             band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
         money = any(f.kind == "money" for f in extract_figures(text))
@@ -251,12 +253,24 @@ def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool,
     return score
 
 
+def asked_years(query: Query) -> float | None:
+    """The years of experience asked: stated ("4 yrs"), else read from a level ("mid-level" -> 4)."""
+    if query.years is not None:
+        return query.years
+    for word in re.findall(r"[a-z]+(?:-level)?", (query.focus or query.text).lower()):
+        if word in LEVEL_YEARS:
+            low, high = LEVEL_YEARS[word]
+            return (low + high) / 2
+    return None
+
+
 def covering_cell(row: str, query: Query) -> str:
     """The cell of a table row ("3–5 years: 18.6 LPA") whose range covers the years or amount asked, or ""."""
+    years = asked_years(query)
     for cell in row.split(" | "):
         for fig in extract_figures(cell):
             high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
-            if fig.kind == "years" and query.years is not None and fig.low <= query.years <= high:
+            if fig.kind == "years" and years is not None and fig.low <= years <= high:
                 return cell
             if fig.kind == "money" and any(fig.low <= m.low <= high for m in query.money) and fig.high > fig.low:
                 return cell
@@ -311,7 +325,7 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
 
 def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
     """Words of the question (any case) that the top passages write as names: capitalised inside a
-    sentence ("at Mandala Mobility", "in Chennai").
+    sentence ("at Mandala Mobility", "in Chennai") and never in lower case.
 
     >>> from types import SimpleNamespace as NS
     >>> hit = NS(passage=NS(text="Openings at Mandala Mobility in Chennai. Python is king.", title="", section=""))
@@ -320,6 +334,7 @@ def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
     """
     text = " ".join(h.passage.text for h in hits)
     proper = {m.group(1).lower() for m in re.finditer(r"(?<=[a-z0-9,;:|(] )([A-Z][\w&+-]*[a-z][\w&+-]*)", text)}
+    proper -= set(re.findall(r"(?<![\w&+-])([a-z][\w&+-]*)", text))  # written in lower case too: a plain word
     found = []
     for m in re.finditer(r"[\w&+-]+", question):
         word = m.group(0).lower()

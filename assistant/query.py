@@ -127,9 +127,29 @@ def build_query(question: str, history: list[dict] | None = None) -> Query:
         question=question,
         rewritten=text != question,
         focus=question if appended else text,
-        years=experience_years(figures_text),
+        years=_years_asked(figures_text),
         money=parse_money(figures_text),
     )
+
+
+_LEVELS = {"fresher": 0.5, "freshers": 0.5, "entry-level": 1, "junior": 1, "juniors": 1, "graduate": 0.5,
+           "mid-level": 4, "mid": 4, "midlevel": 4, "intermediate": 4, "senior": 8, "seniors": 8, "lead": 10, "leads": 10,
+           "staff": 10, "principal": 12}  # the middle of each level's usual years (names.LEVEL_YEARS); interns earn stipends
+
+
+def _years_asked(text: str) -> float | None:
+    """Years of experience the question states ("4 yrs"), else the middle of the level it names ("senior": 8).
+
+    >>> _years_asked("pay with 4 yrs exp"), _years_asked("What do senior ML engineers earn?"), _years_asked("intern stipend")
+    (4.0, 8, None)
+    """
+    years = experience_years(text)
+    if years is not None:
+        return years
+    for word in re.findall(r"[a-z]+(?:-level)?", text.lower()):
+        if word in _LEVELS:
+            return _LEVELS[word]
+    return None
 
 
 def standalone(question: str, previous: str) -> str:

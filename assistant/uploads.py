@@ -1,8 +1,9 @@
 """Server-side checks on files uploaded through the chat page, and where accepted files are kept.
 
 A file is judged by its bytes, never by the name the browser sent: a PDF must start like a PDF,
+a Word or Excel file must be a ZIP holding word/ or xl/ parts (and not unpack to more than 100 MB),
 text must decode (UTF-8, or Windows-1252 as the corpus reader allows) and hold no NUL bytes, and
-HTML must look like HTML. The stored name
+HTML must look like HTML; a .csv must have rows of cells. The stored name
 is rebuilt from safe characters and the extension of the detected type. Each browser session
 gets its own index scope, unless the operator shares uploads.
 
@@ -20,7 +21,8 @@ from pathlib import Path
 from .errors import DocumentError
 
 MAX_BYTES = 10 * 1024 * 1024
-EXTENSIONS = {"text": ".txt", "markdown": ".md", "pdf": ".pdf", "html": ".html"}
+EXTENSIONS = {"text": ".txt", "markdown": ".md", "pdf": ".pdf", "html": ".html", "csv": ".csv", "docx": ".docx", "xlsx": ".xlsx"}
+MAX_UNZIPPED = 100 * 1024 * 1024  # a Word or Excel file that unpacks to more is refused (a zip bomb)
 ACCEPTED = ", ".join(sorted(EXTENSIONS.values()))
 
 # Formats people upload by mistake, named so the refusal says what the file really is.
@@ -41,9 +43,10 @@ _MARKDOWN = re.compile(r"^(#{1,6} \S|```|\s*[-*+] \S.*\n\s*[-*+] \S)|\[[^\]\n]+\
 
 
 def sniff(data: bytes, claimed_name: str = "") -> str:
-    """The document kind of a file's bytes: "pdf", "html", "markdown" or "text".
+    """The document kind of a file's bytes: "pdf", "html", "markdown", "csv" or "text".
 
-    The claimed name only separates Markdown from plain text, which are the same bytes to a reader.
+    The claimed name only separates Markdown and CSV from plain text, which are the same bytes to a
+    reader. A ZIP (Word, Excel) is told apart by `office_kind`, from the whole file.
 
     >>> sniff(b"%PDF-1.7 ...")
     'pdf'
@@ -64,7 +67,48 @@ def sniff(data: bytes, claimed_name: str = "") -> str:
         return "html"
     if claimed_name.lower().endswith((".md", ".markdown")) or _MARKDOWN.search(text):
         return "markdown"
+    if claimed_name.lower().endswith(".csv") and _looks_like_csv(text):
+        return "csv"
     return "text"
+
+
+def _looks_like_csv(text: str) -> bool:
+    """Rows of comma-separated cells: most of the first lines hold the header's number of cells.
+
+    >>> _looks_like_csv("Company,City,Openings\\nAcme,Pune,3\\nZed,Goa,1"), _looks_like_csv("Just a note, with a comma.")
+    (True, False)
+    """
+    import csv
+    import io
+
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if len(lines) < 2:
+        return False
+    widths = [len(row) for row in csv.reader(io.StringIO("\n".join(lines)))]
+    return widths[0] >= 2 and sum(w == widths[0] for w in widths) >= 0.8 * len(widths)
+
+
+def office_kind(path: str | Path) -> str:
+    """"docx" or "xlsx" for a Word or Excel file (a ZIP holding word/ or xl/ parts); DocumentError otherwise.
+
+    The archive's listing is read, never its contents; one that would unpack to more than
+    MAX_UNZIPPED, or is no valid archive, is refused.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("This file looks like a ZIP archive but can't be opened; upload the document itself.") from exc
+    if sum(e.file_size for e in entries) > MAX_UNZIPPED:
+        raise DocumentError(f"This file unpacks to more than {MAX_UNZIPPED // 1_048_576} MB; it is refused.")
+    names = {e.filename for e in entries}
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise DocumentError(f"This file is a ZIP archive, not a document. Upload {ACCEPTED} files.")
 
 
 def _decode(data: bytes, complete: bool) -> str:
@@ -130,8 +174,8 @@ def accept(path: str | Path, dest_dir: str | Path, claimed_name: str | None = No
         raise DocumentError(f"This file is {size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB.")
     with path.open("rb") as f:
         head = f.read(64 * 1024)
-    kind = sniff(head, name)
-    if kind != "pdf" and size > len(head):
+    kind = office_kind(path) if head.startswith(b"PK\x03\x04") else sniff(head, name)
+    if kind not in ("pdf", "docx", "xlsx") and size > len(head):
         data = path.read_bytes()
         if b"\x00" in data:
             raise DocumentError(f"This file is binary, not text. Upload {ACCEPTED} files.")

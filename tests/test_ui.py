@@ -510,3 +510,30 @@ def test_settings_offer_every_backend_and_the_page_handlers_are_not_an_api(bot, 
     groups = {fn.name: (fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values()}
     assert groups["ask"] == groups["retry"] == groups["answer"] == ("questions", 5)
     assert groups["upload"] == groups["remove"] == ("documents", 1)
+
+
+@pytest.mark.parametrize("name, kind", [("offer-letters-and-notice-periods.docx", "docx"), ("ml-openings-by-company.xlsx", "xlsx"),
+                                        ("ml-openings-by-company.csv", "csv")])
+def test_office_files_and_sheets_are_accepted_by_content(tmp_path, name, kind):
+    from .conftest import DATA
+
+    renamed = tmp_path / ("upload.bin" if kind != "csv" else "sheet.csv")  # a Word or Excel file is told by its parts
+    renamed.write_bytes((DATA / "documents" / name).read_bytes())
+    stored = uploads.accept(renamed, tmp_path / "staging", claimed_name=renamed.name)
+    assert stored.suffix == f".{kind}"
+
+
+def test_a_zip_that_is_no_document_or_unpacks_too_far_is_refused(tmp_path):
+    import zipfile
+
+    plain = tmp_path / "photos.zip"
+    with zipfile.ZipFile(plain, "w") as z:
+        z.writestr("a.txt", "hello")
+    with pytest.raises(DocumentError, match="ZIP archive, not a document"):
+        uploads.accept(plain, tmp_path / "staging")
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"0" * (uploads.MAX_UNZIPPED + 1))
+    assert bomb.stat().st_size < 1_000_000
+    with pytest.raises(DocumentError, match="unpacks to more than"):
+        uploads.accept(bomb, tmp_path / "staging")
