@@ -105,7 +105,8 @@ def _continuation(best: Unit, units: list[Unit], chosen: list[Unit]) -> list[Uni
     nxt = same[0]
     if best.is_item or nxt.is_item or nxt in chosen or any(f.kind == "money" for f in extract_figures(best.text)):
         return []
-    return [nxt] if nxt.score >= 0.6 * best.score and len(best.text) < 160 else []
+    short = len(best.text) < 100  # a short line ("…you must demonstrate engineering rigor.") leads into the next
+    return [nxt] if len(best.text) < 160 and (short or nxt.score >= 0.6 * best.score) else []
 
 
 def _facet_covered(ev: Evidence, f: int, unit: Unit) -> bool:
@@ -248,6 +249,9 @@ def _table_extreme(ev: Evidence, best: Unit, section_passages) -> tuple[Unit, st
     if high == low or " | " not in best.text or section_passages is None:
         return None
     headers = [h for h, _ in _cells(best.text)]
+    asks_which = words & {"which", "where", "who", "kaun", "kaunsa", "kaunsi"} or set(tokens(headers[0])) & words
+    if not asks_which:
+        return None  # "the top of the band for X" is one row's range, not the row with the top value
     rows = []
     for passage in section_passages(best.hit.passage.section):
         hit = Hit(passage, 0.0, None, None)

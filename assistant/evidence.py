@@ -147,7 +147,7 @@ def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, qu
            parts: list[str] | None = None, part_vectors=None, common_words=frozenset()) -> Evidence:
     """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised."""
     asked = find_names(query.text)
-    for extra in (unknown_names(query.text, terms, common_words), corpus_names(query.text, hits[:UNIT_POOL])):
+    for extra in (unknown_names(query.text, terms, common_words), corpus_names(query.text, hits[:UNIT_POOL], common_words)):
         asked += [n for n in extra if not any(n[1] in a[1] or a[1] in n[1] for a in asked)]
     whole = Facet(query.text, question_terms(query.text, terms, query.focus or query.text), asked, question_vector)
     facets = [whole]
@@ -227,9 +227,10 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             in_head = [j for j, t in enumerate(facet.terms) if t.stems & head_stems and j not in held]
             weights = part_weights[f]
             overlap = (sum(weights[j] for j in held) + 0.5 * sum(weights[j] for j in in_head)) / (sum(weights) or 1.0)
-            names_held = sum(1 for _, name, _ in facet.names if mentions(name, text) or mentions(name, p.section))
+            named = [name for kind, name, _ in facet.names if kind != "role"]  # a role narrows the passages instead
+            names_held = sum(1 for name in named if mentions(name, text) or mentions(name, p.section))
             salary = ev.salary if f == 0 else bool(_SALARY.search(facet.text))  # a part that asks no pay gets no pay bonus
-            score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(facet.names))
+            score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
             if wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text)):
                 score += 0.15  # "which city…?" is answered by a line naming a place
             facet_scores.append(score)
@@ -323,7 +324,7 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
     return found
 
 
-def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
+def corpus_names(question: str, hits, common_words=frozenset()) -> list[tuple[str, str, str]]:
     """Words of the question (any case) that the top passages write as names: capitalised inside a
     sentence ("at Mandala Mobility", "in Chennai") and never in lower case.
 
@@ -338,7 +339,8 @@ def corpus_names(question: str, hits) -> list[tuple[str, str, str]]:
     found = []
     for m in re.finditer(r"[\w&+-]+", question):
         word = m.group(0).lower()
-        if word in proper and word not in STOPWORDS and len(word) > 2:
+        typed_as_name = m.group(0)[0].isupper() and m.start() > 0
+        if word in proper and word not in STOPWORDS and len(word) > 2 and (typed_as_name or word not in common_words):
             found.append(("name", word, m.group(0)))
     return found
 

@@ -33,7 +33,7 @@ SYNONYMS: dict[str, str] = {
     # common abbreviations and spellings of the field
     "wfh": "remote work from home", "yoe": "years experience", "exp": "experience", "mle": "ml engineer",
     "sde": "software engineer", "swe": "software engineer", "ds": "data science", "pm": "product manager",
-    "jd": "job description", "mnc": "multinational", "mncs": "multinational", "k8s": "kubernetes",
+    "jd": "job description", "qa": "testing tester quality", "hr": "human resources recruiter", "mnc": "multinational", "mncs": "multinational", "k8s": "kubernetes",
     "tf": "tensorflow", "genai": "generative ai", "gen": "generative", "llm": "llms", "llms": "llm",
     "finetune": "fine-tuning", "finetuning": "fine-tuning", "fine-tune": "fine-tuning", "vectordb": "vector database",
     "db": "database", "dbs": "databases", "ai/ml": "ai ml", "cv": "resume computer vision", "nlp": "natural language",

@@ -152,7 +152,8 @@ def find_names(text: str) -> list[tuple[str, str, str]]:
     """
     out = [(m.start(), ("year", m.group(1), m.group(1))) for m in _YEAR.finditer(text)]
     out += _near_spellings(text)
-    out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}", m.group(0))) for m in _ORDINAL.finditer(text)]
+    out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}" + (f"-{int(m.group(3))}" if m.group(3) else ""),
+                          m.group(0))) for m in _ORDINAL_RANGE.finditer(text) if _ORDINAL.match(text, m.start())]
     for m in _matcher().finditer(text):
         written = m.group(1)
         key = canonical(written)
@@ -191,13 +192,15 @@ def mentions(name: str, text: str) -> bool:
     (True, False)
     >>> mentions("month 12", "Months 11-12: Capstone"), mentions("month 14", "Months 11-12: Capstone")
     (True, False)
+    >>> mentions("month 6-8", "Months 5-6: Serving"), find_names("in months 6-8")
+    (True, [('ordinal', 'month 6-8', 'months 6-8')])
     """
-    ordinal = re.fullmatch(r"([a-z]+) (\d+)", name)
-    if ordinal:
-        unit, number = ordinal.group(1), int(ordinal.group(2))
+    ordinal = re.fullmatch(r"([a-z]+) (\d+)(?:-(\d+))?", name)
+    if ordinal:  # "month 6-8" is held by "Months 5-6" or "Month 7"
+        unit, first, last = ordinal.group(1), int(ordinal.group(2)), int(ordinal.group(3) or ordinal.group(2))
         for m in _ORDINAL_RANGE.finditer(text):
             low, high = int(m.group(2)), int(m.group(3) or m.group(2))
-            if m.group(1).lower() == unit and low <= number <= high:
+            if m.group(1).lower() == unit and low <= last and first <= high:
                 return True
         return False
     for n in (name, *ALIASES.get(name, ())):
