@@ -187,7 +187,7 @@ class QueryEncoder:
         self._session = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], prompt: str = "query", batch_size: int = 32) -> list[list[float]]:
+    def encode(self, texts: list[str], prompt: str = "query", batch_size: int = 16) -> list[list[float]]:
         """Unit vectors for `texts` in order, after the model's `prompt` ("query" or "text") if it has one.
 
         Batches hold texts of similar length, so little is padded.
