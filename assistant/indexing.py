@@ -157,13 +157,15 @@ class Indexer:
         """The writer on opening: every live version in a readable-looking segment, no stray files."""
         named = self.manifest.setdefault("segments", {})
         on_disk = segments.files(self.segment_dir)
-        for name in [n for n in named if n not in on_disk]:
+        lost = [n for n in named if n not in on_disk]
+        for name in lost:
             del named[name]
         covered = {ref for refs in named.values() for ref in refs}
         missing = set(self.live()) - covered
         if missing:
-            self.rebuild_segment(missing)
-        self._write(self.manifest)
+            self.rebuild_segment(missing)  # names it in the manifest
+        elif lost:
+            self._write(self.manifest)
         segments.remove(self.segment_dir, on_disk - set(named))
 
     def compact(self):

@@ -61,6 +61,7 @@ class TermIndex:
         self._column_of = {w: i for i, w in enumerate(self._spellings)}
         self._counts = _letter_counts(self._spellings, capacity=len(self._spellings))
         self._filled = [len(self._spellings)]  # columns of _counts written, shared by the snapshots that share it
+        self._spelled: dict[str, str | None] = {}
         import numpy as np
 
         self._lengths = np.array([len(w) for w in self._spellings], dtype=np.int32)
@@ -81,6 +82,7 @@ class TermIndex:
                 del table[key]
         new = TermIndex.__new__(TermIndex)
         new.df, new.passages, new._words = df, self.passages + len(added) - len(removed), words
+        new._spelled = {}
         new.n = max(1, new.passages)
         if sum(1 for w in words if w not in self._column_of) + len(self._spellings) > 2 * max(len(words), 1000):
             new._set(df, new.passages, words)  # mostly dead columns: lay the screen out afresh
@@ -125,6 +127,13 @@ class TermIndex:
         """
         if len(term) <= 4 or term in ENTITIES or stem(term) in self.df or not self._words:
             return None
+        if term not in self._spelled:  # the snapshot never changes: a word asked again costs nothing
+            if len(self._spelled) > 50_000:
+                self._spelled.clear()
+            self._spelled[term] = self._closest(term)
+        return self._spelled[term]
+
+    def _closest(self, term: str) -> str | None:
         import numpy as np
 
         want: dict[int, int] = {}
@@ -137,10 +146,22 @@ class TermIndex:
             np.add(shared, np.minimum(self._counts[row, :columns], n), out=shared)
         # difflib's quick_ratio 2 * shared / (len(word) + len(term)) >= 0.8, in exact integers:
         # 5 * shared >= 2 * (len(word) + len(term)) (the float test agrees: the ratios are far from 0.8 or on it)
-        passing = 5 * shared.astype(np.int32) - 2 * self._lengths >= 2 * len(term)
-        candidates = [self._spellings[i] for i in np.flatnonzero(passing)]
-        close = difflib.get_close_matches(term, candidates, n=1, cutoff=_CUTOFF)
-        return close[0] if close else None
+        passing = np.flatnonzero(5 * shared.astype(np.int32) - 2 * self._lengths >= 2 * len(term))
+        # get_close_matches(term, candidates, n=1) is the candidate of greatest (ratio, word) with a
+        # ratio >= the cutoff; a ratio never exceeds its quick_ratio, so candidates are tried best
+        # bound first and the rest skipped once no bound can reach the best ratio found.
+        bounds = 2.0 * shared[passing] / (self._lengths[passing] + len(term))  # quick_ratio, difflib's arithmetic
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(term)
+        best = None
+        for i in np.argsort(-bounds, kind="stable"):
+            if best is not None and bounds[i] < best[0]:
+                break
+            word = self._spellings[passing[i]]
+            matcher.set_seq1(word)
+            if matcher.real_quick_ratio() >= _CUTOFF and matcher.ratio() >= _CUTOFF:
+                best = max(best or (0.0, ""), (matcher.ratio(), word))
+        return best[1] if best else None
 
 
 def _letter_counts(words: list[str], capacity: int = 0, into=None, done: int = 0, at: int | None = None):
