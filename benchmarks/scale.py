@@ -7,21 +7,27 @@ does; one paragraph in ten states an experience/salary band like the guide does.
   ingest   Assistant.index() on 1k and 10k passages (100 passages a file), passages/s next to the
            floor: the same embedding model encoding the same texts in batches, in the same run.
            Then one file of the 10k corpus is changed and re-indexed: only it may be re-embedded.
-  store    10k / 100k / 500k passages with SYNTHETIC VECTORS (clustered random unit vectors, not
-           model embeddings) written straight into the PassageStore; each size in a fresh process
-           so its peak RSS is its own. Measures the whole retrieval path, Retriever.search (Chroma
-           dense + BM25 + band lookup + fusion) with a given query embedding: p50/p90, the time to
-           open the Retriever, peak RSS (resource.getrusage), index size on disk against text size.
-           Query embeddings are the real model's, of the dev questions.
+  store    1k / 100k / 500k passages with SYNTHETIC VECTORS (clustered random unit vectors, not
+           model embeddings) written straight into the PassageStore, one document version per 100
+           passages, each size in fresh processes so peak RSS is their own. build: insert, then the
+           retriever's segments built once from the store (what an index from before segments
+           gets on first open). serve: a new process opens the index (manifest + segments), times
+           Retriever.search (Chroma dense + BM25 + band lookup + fusion) with given query
+           embeddings (the real model's, of the dev questions), then uploads 20-passage documents
+           and times each from its vectors being written to it being searchable (segment,
+           manifest switch, merges, next retriever snapshot), then queries again. Also: a fresh
+           Chroma client (how an embedded index sees another process's writes) and Chroma's
+           where_document $contains, its only local full-text feature, for comparison.
 
-    python benchmarks/scale.py --quick          # ingest 200 passages; store 2k and 10k
-    python benchmarks/scale.py                  # ingest 1k and 10k; store 10k and 100k
+    python benchmarks/scale.py --quick          # ingest 200 passages; store 1k and 10k
+    python benchmarks/scale.py                  # ingest 1k and 10k; store 1k and 100k
     python benchmarks/scale.py --sizes 10000,100000,500000 --plot docs/scale.png
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import random
@@ -134,8 +140,9 @@ def ingest(sizes: list[int], work: Path, floor_sample: int | None = None) -> lis
 # -- store scaling (one process per size) -----------------------------------------------------
 
 
-def synthetic_passages(n: int, seed: int = SEED):
-    """n Passages (100 a document) and clustered synthetic unit vectors for them."""
+def synthetic_passages(n: int, seed: int = SEED, start: int = 0):
+    """n Passages (100 a document, ids "<ref>-<k>", the way the indexer names them) and clustered
+    synthetic unit vectors for them."""
     import numpy as np
 
     from assistant.schema import Passage
@@ -144,10 +151,10 @@ def synthetic_passages(n: int, seed: int = SEED):
     rng = np.random.default_rng(seed)
     centroids = rng.standard_normal((256, DIM)).astype("float32")
     passages = []
-    for i in range(n):
+    for i in range(start, start + n):
         doc, k = divmod(i, PASSAGES_PER_FILE)
         text = maker.paragraph()
-        passages.append(Passage(id=f"s{doc:06d}-{k:05d}", text=text, source=f"doc-{doc:05d}.md",
+        passages.append(Passage(id=f"r{doc:07d}-{k:05d}", text=text, source=f"doc-{doc:05d}.md",
                                 section=f"Section {k // 10}", start=k * 1000, end=k * 1000 + len(text), doc_hash=f"h{doc}"))
 
     def vectors(lo: int, hi: int):
@@ -158,59 +165,136 @@ def synthetic_passages(n: int, seed: int = SEED):
     return passages, vectors
 
 
-def store_child(n: int, work: Path, queries: int) -> dict:
-    """Build a store of n synthetic passages and time Retriever.search; run in its own process."""
-    from assistant.config import DEFAULT_EMBED_MODEL
-    from assistant.embedding import load_embedder
-    from assistant.query import build_query
-    from assistant.retrieval import Retriever
-    from assistant.store import PassageStore
+class SyntheticEmbedder:
+    """Stands in for the model where only the manifest's settings read it; questions use real vectors."""
 
-    embedder = load_embedder(DEFAULT_EMBED_MODEL)  # the process holds the model, as the assistant does
-    questions = [q["question"] for q in load_jsonl(DEV)]
-    qvecs = [embedder.embed_query(build_query(q).text) for q in questions]
-    start = time.perf_counter()
-    passages, vectors = synthetic_passages(n)
-    gen_s = time.perf_counter() - start
-    store = PassageStore(work / "index")
-    start = time.perf_counter()
-    step = 5000
-    for lo in range(0, n, step):
-        chunk = passages[lo : lo + step]
-        store.add(chunk, vectors(lo, lo + len(chunk)), ref=f"ref-{lo // step}")
-    insert_s = time.perf_counter() - start
-    text_mb = sum(len(p.text.encode("utf-8")) for p in passages) / 2**20
-    del passages
-    start = time.perf_counter()
-    retriever = Retriever(store, embedder, store.passages())  # what Assistant._refresh does
-    open_s = time.perf_counter() - start
+    def __init__(self, real):
+        self.name, self.dim, self.real = real.name, real.dim, real
+
+    def embed_query(self, text: str):
+        return self.real.embed_query(text)
+
+
+def _timed_queries(retriever, questions, qvecs, queries: int) -> list[float]:
+    """Retriever.search timings over the questions in turn, after one untimed pass that warms caches."""
+    from assistant.query import build_query
+
     timings = []
-    for i in range(queries + 5):
+    for i in range(len(questions) + queries):
         q = build_query(questions[i % len(questions)])
         t = time.perf_counter()
         hits = retriever.search(q, 5, None, qvecs[i % len(questions)])
-        if i >= 5:  # the first few warm caches
+        if i >= len(questions):
             timings.append(time.perf_counter() - t)
         assert hits, "the search found nothing"
-    return {"passages": n, "gen_s": gen_s, "insert_s": insert_s, "open_s": open_s,
-            "p50_ms": 1000 * median(timings), "p90_ms": 1000 * percentile(timings, 0.9),
-            "peak_rss_mb": peak_rss_mb(), "index_mb": folder_mb(work / "index"), "text_mb": text_mb,
+    return timings
+
+
+def store_child(n: int, work: Path, queries: int, uploads: int, phase: str) -> dict:
+    """One phase in its own process. build: n synthetic passages into the store, one document
+    version per 100, then their segments built once from the store (as an index from before
+    segments gets them). serve: what an app process does next: open the index, answer, take uploads."""
+    import gc
+
+    from assistant.config import DEFAULT_EMBED_MODEL
+    from assistant.embedding import load_embedder
+    from assistant.indexing import Indexer, writer_lock
+    from assistant.query import build_query
+    from assistant.retrieval import Retriever
+    from assistant.segments import analyse
+    from assistant.store import PassageStore
+
+    embedder = SyntheticEmbedder(load_embedder(DEFAULT_EMBED_MODEL))  # the process holds the model, as the assistant does
+    index = work / "index"
+    if phase == "build":
+        start = time.perf_counter()
+        passages, vectors = synthetic_passages(n)
+        gen_s = time.perf_counter() - start
+        text_mb = sum(len(p.text.encode("utf-8")) for p in passages) / 2**20
+        with writer_lock(index):
+            indexer = Indexer(PassageStore(index), embedder)
+            indexer.open()
+            start = time.perf_counter()
+            for lo in range(0, n, PASSAGES_PER_FILE):  # one document version per 100 passages, as the indexer stores them
+                chunk = passages[lo : lo + PASSAGES_PER_FILE]
+                ref = chunk[0].id.split("-")[0]
+                indexer.store.add(chunk, vectors(lo, lo + len(chunk)), ref=ref)
+                indexer.manifest["documents"][f"|{chunk[0].source}"] = {"source": chunk[0].source, "scope": "", "hash": ref,
+                                                                       "ref": ref, "passages": len(chunk), "kind": "md"}
+            indexer._write(indexer.manifest)
+            insert_s = time.perf_counter() - start
+            del passages
+            gc.collect()
+            start = time.perf_counter()
+            Indexer(PassageStore(index), embedder).open()  # no segments yet: built once from the store
+            migrate_s = time.perf_counter() - start
+        return {"passages": n, "gen_s": gen_s, "insert_s": insert_s, "migrate_s": migrate_s, "text_mb": text_mb,
+                "build_peak_rss_mb": peak_rss_mb()}
+    questions = [q["question"] for q in load_jsonl(DEV)]
+    qvecs = [embedder.embed_query(build_query(q).text) for q in questions]
+    start = time.perf_counter()  # open, as a new process does: the manifest, then the segments
+    indexer = Indexer(PassageStore(index), embedder)
+    indexer.open()
+    retriever = Retriever.open(indexer.store, embedder, indexer)
+    open_s = time.perf_counter() - start
+    timings = _timed_queries(retriever, questions, qvecs, queries)
+    # uploads of one 20-passage file each: searchable how long after its vectors are written?
+    upload_s, word = [], "zyxwvutsrq"
+    for u in range(uploads):
+        new, new_vectors = synthetic_passages(20, seed=SEED + 1 + u, start=(n // PASSAGES_PER_FILE + u) * PASSAGES_PER_FILE)
+        new = [dataclasses.replace(p, text=p.text + f" {word}{u}") for p in new]
+        ref = new[0].id.split("-")[0]
+        with writer_lock(index):
+            indexer.store.add(new, new_vectors(0, 20), ref=ref)  # the embeddings are written
+            t = time.perf_counter()
+            indexer._add_segment(analyse([(ref, new)]))  # what Indexer._index_file does next, then add_documents
+            indexer.manifest["documents"][f"|{new[0].source}"] = {"source": new[0].source, "scope": "", "hash": ref,
+                                                                 "ref": ref, "passages": 20, "kind": "md"}
+            indexer._write(indexer.manifest)
+            indexer.compact()
+            retriever = Retriever.open(indexer.store, embedder, indexer, retriever)
+            upload_s.append(time.perf_counter() - t)
+        found = retriever.search(build_query(f"{word}{u}"), 5, None, qvecs[0])
+        assert any(h.passage.id.startswith(ref) and h.lexical for h in found), "the upload is not searchable"
+    after = _timed_queries(retriever, questions, qvecs, queries)
+    # another process's write, embedded: a fresh Chroma client, then the first question
+    start = time.perf_counter()
+    indexer.store.reopen()
+    retriever.search(build_query(questions[0]), 5, None, qvecs[0])
+    reopen_s = time.perf_counter() - start
+    return {"open_s": open_s, "p50_ms": 1000 * median(timings), "p90_ms": 1000 * percentile(timings, 0.9),
+            "p50_after_ms": 1000 * median(after), "upload_p50_s": median(upload_s), "upload_max_s": max(upload_s),
+            "uploads": uploads, "segments": len(indexer.manifest["segments"]), "reopen_s": reopen_s,
+            "contains_ms": _contains_ms(indexer.store, ["salary", "experience", "pipeline"]),
+            "peak_rss_mb": peak_rss_mb(), "index_mb": folder_mb(index), "retrieval_mb": folder_mb(index / "retrieval"),
             "bands": len(retriever.bands), "vocabulary": len(retriever.terms.df)}
 
 
-def store_scaling(sizes: list[int], work: Path, queries: int) -> list[dict]:
+def _contains_ms(store, words: list[str]) -> float:
+    """Chroma's only local full-text feature, for comparison: ids of passages containing a word (unscored)."""
+    timings = []
+    for word in words:
+        t = time.perf_counter()
+        store.collection.get(where_document={"$contains": word}, include=[])
+        timings.append(time.perf_counter() - t)
+    return 1000 * median(timings)
+
+
+def store_scaling(sizes: list[int], work: Path, queries: int, uploads: int = 10) -> list[dict]:
     rows = []
     for n in sizes:
         folder = work / f"store-{n}"
         folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, __file__, "--store-child", str(n), "--work", str(folder), "--queries", str(queries)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            print(done.stderr[-3000:], file=sys.stderr)
-            rows.append({"passages": n, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"})
-            continue
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        row = {"passages": n}
+        for phase in ("build", "serve"):
+            done = subprocess.run([sys.executable, __file__, "--store-child", str(n), "--phase", phase, "--work", str(folder),
+                                   "--queries", str(queries), "--uploads", str(uploads)], capture_output=True, text=True)
+            if done.returncode != 0:
+                print(done.stderr[-3000:], file=sys.stderr)
+                row["error"] = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+                break
+            row.update(json.loads(done.stdout.strip().splitlines()[-1]))
         row["wall_s"] = time.perf_counter() - start
         rows.append(row)
         print(f"  store {n}: {row}", file=sys.stderr, flush=True)
@@ -245,22 +329,28 @@ def plot(rows: list[dict], out: Path):
 
 
 def _store_table(rows: list[dict], queries: int) -> str:
-    head = f"\n**Store scaling — SYNTHETIC VECTORS** inserted directly ({queries} timed queries of Retriever.search, k=5)\n\n"
+    head = (f"\n**Store scaling — SYNTHETIC VECTORS** inserted directly ({queries} timed queries of Retriever.search, k=5, "
+            "after one pass over the questions; an upload is one 20-passage document, timed from its vectors being written "
+            "to it being searchable; 'serve' is a fresh process that opens the index, answers and takes the uploads)\n\n")
     return head + table(
-        ["passages", "query p50 ms", "query p90 ms", "open Retriever s", "insert s", "peak RSS MB",
-         "index on disk MB", "passage text MB", "disk / text", "bands", "vocabulary (stems)"],
-        [[r["passages"], "error: " + r["error"]] + [""] * 9 if "error" in r else
-         [r["passages"], f"{r['p50_ms']:.1f}", f"{r['p90_ms']:.1f}", f"{r['open_s']:.1f}", f"{r['insert_s']:.0f}",
-          f"{r['peak_rss_mb']:.0f}", f"{r['index_mb']:.0f}", f"{r['text_mb']:.1f}",
-          f"{r['index_mb'] / r['text_mb']:.1f}x", r["bands"], r["vocabulary"]] for r in rows])
+        ["passages", "query p50 ms", "query p90 ms", "p50 after uploads ms", "upload searchable p50 / max s", "open index s",
+         "peak RSS serve / build MB", "segments built from store (once) s", "reopen Chroma client s", "Chroma $contains ms",
+         "index on disk MB (retrieval part)", "insert s", "bands", "vocabulary (stems)"],
+        [[r["passages"], "error: " + r["error"]] + [""] * 12 if "error" in r else
+         [r["passages"], f"{r['p50_ms']:.1f}", f"{r['p90_ms']:.1f}", f"{r['p50_after_ms']:.1f}",
+          f"{r['upload_p50_s']:.2f} / {r['upload_max_s']:.2f} ({r['uploads']})", f"{r['open_s']:.1f}",
+          f"{r['peak_rss_mb']:.0f} / {r['build_peak_rss_mb']:.0f}", f"{r['migrate_s']:.0f}", f"{r['reopen_s']:.1f}",
+          f"{r['contains_ms']:.0f}", f"{r['index_mb']:.0f} ({r['retrieval_mb']:.0f})", f"{r['insert_s']:.0f}", r["bands"],
+          r["vocabulary"]] for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="ingest 200 passages; store 2k and 10k (a smoke test)")
+    ap.add_argument("--quick", action="store_true", help="ingest 200 passages; store 1k and 10k (a smoke test)")
     ap.add_argument("--ingest", default=None, help="ingest sizes, comma separated (default 1000,10000)")
-    ap.add_argument("--sizes", default=None, help="store sizes, comma separated (default 10000,100000)")
+    ap.add_argument("--sizes", default=None, help="store sizes, comma separated (default 1000,100000)")
     ap.add_argument("--queries", type=int, default=None, help="timed queries per store size (default 100)")
+    ap.add_argument("--uploads", type=int, default=10, help="20-passage uploads timed per store size (default 10)")
     ap.add_argument("--floor-sample", type=int, default=None, metavar="N",
                     help="time the model alone on an even sample of N of the same texts (default: all of them)")
     ap.add_argument("--skip-ingest", action="store_true")
@@ -271,10 +361,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="print the store table (and --plot) from the rows of earlier --json runs, measuring nothing")
     ap.add_argument("--store-child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--phase", choices=("build", "serve"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     offline()
     if args.store_child:
-        print(json.dumps(store_child(args.store_child, args.work, args.queries or 100)))
+        print(json.dumps(store_child(args.store_child, args.work, args.queries or 100, args.uploads, args.phase)))
         return 0
     if args.from_json:
         rows = sorted((r for f in args.from_json for r in json.loads(f.read_text())["store"]), key=lambda r: r["passages"])
@@ -284,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nplot: {args.plot}")
         return 0
     ingest_sizes = [int(x) for x in (args.ingest or ("200" if args.quick else "1000,10000")).split(",")]
-    store_sizes = [int(x) for x in (args.sizes or ("2000,10000" if args.quick else "10000,100000")).split(",")]
+    store_sizes = [int(x) for x in (args.sizes or ("1000,10000" if args.quick else "1000,100000")).split(",")]
     queries = args.queries or (20 if args.quick else 100)
     print(f"scale.py {' '.join(argv if argv is not None else sys.argv[1:])} — {machine()}", flush=True)
     started = time.perf_counter()
@@ -301,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
                         [[r["passages"], r["changed_file_passages"], r["reindex_embedded"], ", ".join(r["reindex_updated"]),
                           r["reindex_unchanged"], f"{r['reindex_s']:.1f}"] for r in ingest_rows]))
         if not args.skip_store:
-            store_rows = store_scaling(store_sizes, Path(tmp), queries)
+            store_rows = store_scaling(store_sizes, Path(tmp), queries, args.uploads)
             print(_store_table(store_rows, queries))
             if args.plot:
                 plot(store_rows, args.plot)
