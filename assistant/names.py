@@ -110,6 +110,7 @@ PLACES = _phrases(_INDIAN_CITIES) | _phrases(_WORLD_PLACES)
 EMPLOYERS = _phrases(_EMPLOYERS)
 ROLES = _phrases(_ROLES)
 KINDS = {"place": PLACES, "employer": EMPLOYERS, "role": ROLES}
+_COMPACT = {n.replace("-", ""): n for n in PLACES | EMPLOYERS | ROLES}  # "datascientist" -> "data-scientist"
 _SINGLE = frozenset(n for n in PLACES | EMPLOYERS if "-" not in n and "." not in n and len(n) >= 6)
 _SINGLE_SORTED = sorted(_SINGLE)
 # Words that are names only when written as one ("US" the country, not "us"; "Ola", "Meta").
@@ -127,12 +128,14 @@ def _matcher() -> re.Pattern:
     return re.compile(r"(?<![\w-])(" + "|".join(_pattern(p) for p in phrases) + r")(?![\w-])", re.I)
 
 
-def canonical(found: str) -> str:
-    """The list form of a matched name: "Bengaluru" -> "bengaluru", "data scientists" -> "data-scientist"."""
-    key = re.sub(r"[\s-]+", "-", found.lower())
-    if key not in PLACES | EMPLOYERS | ROLES and key.endswith("s") and key[:-1] in ROLES:
-        key = key[:-1]
-    return key
+def canonical(found: str) -> str | None:
+    """The list form of a matched name, or None: "Bengaluru" -> "bengaluru", "data scientists" -> "data-scientist".
+
+    >>> canonical("Data  Scientists"), canonical("datascientist"), canonical("nowhere")
+    ('data-scientist', 'data-scientist', None)
+    """
+    compact = re.sub(r"[\s-]+", "", found.lower())
+    return _COMPACT.get(compact) or (_COMPACT.get(compact[:-1]) if compact.endswith("s") else None)
 
 
 _ORDINAL = re.compile(r"\b(month|week|day|step|phase|stage|round|level|module|chapter|semester|quarter|q)s?\s*(\d{1,2})\b(?!\s*(?:%|lpa|lakh|years?|yrs?|months?|weeks?|days?|hours?))", re.I)
@@ -157,7 +160,7 @@ def find_names(text: str) -> list[tuple[str, str, str]]:
     for m in _matcher().finditer(text):
         written = m.group(1)
         key = canonical(written)
-        if key in _CASE_SENSITIVE and written != _CASE_SENSITIVE[key]:
+        if key is None or key in _CASE_SENSITIVE and written != _CASE_SENSITIVE[key]:
             continue
         kind = next(k for k, names in KINDS.items() if key in names)
         out.append((m.start(), (kind, key, written)))

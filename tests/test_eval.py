@@ -89,3 +89,27 @@ def test_a_missed_threshold_exits_non_zero(guide_run, tmp_path):
     assert "below threshold: hit@3" not in done.stderr
     passed = _eval(corpus, index, tmp_path / "r2.json", few, {"--min-hit3": 0.0})
     assert passed.returncode == 0, passed.stderr
+
+
+# The question bank's held-out half, asked over the guide plus the ten documents of other shapes
+# (tests/data/bank/README.md). Measured on 2026-12-01 (benchmarks/quality.py --split heldout):
+# hit@3 84%, correct 76%, refusal 63%; the floors sit a few points lower.
+BANK_FLOORS = {"--min-hit3": 0.78, "--min-correct": 0.70, "--min-refusal": 0.55}
+
+
+def test_the_held_out_bank_over_many_documents_meets_its_floors(tmp_path):
+    documents = [p for p in sorted((DATA / "documents").iterdir()) if p.suffix != ".json"]
+    assert len(documents) >= 10 and {p.suffix for p in documents} >= {".html", ".md", ".pdf", ".docx", ".csv", ".txt"}
+    corpus = _corpus(tmp_path, documents)
+    done = _eval(corpus, tmp_path / "index", tmp_path / "r.json", DATA / "bank" / "heldout.jsonl", BANK_FLOORS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["metrics"]["questions"] == 163 and report["metrics"]["unsupported_figures"] == 0
+    injections = [i for i in report["items"] if i["id"] in _injection_ids()]
+    assert injections and all(i["correct"] for i in injections)
+
+
+def _injection_ids() -> set[str]:
+    from .conftest import load_jsonl
+
+    return {item["id"] for item in load_jsonl(DATA / "bank" / "heldout.jsonl") if item.get("injection")}

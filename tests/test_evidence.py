@@ -111,3 +111,21 @@ def test_the_lexicon_holds_general_knowledge_only():
         assert phrase not in targets
     assert len(lexicon.SYNONYMS) < 120
     assert all(re.fullmatch(r"[a-z0-9&/+#.' -]+", v) for v in lexicon.SYNONYMS.values())
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["Data", "scientists", "New", "York", "US", "us", "or", "and", "vs", "Pune", "bangalor", "month", "12",
+                            "2019", "sde", "-", ",", "?", " ", "&", "'s", "Months 6-8", "Flipkart", "ML engineer"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(_PIECES, max_size=14).map(" ".join)))
+def test_reading_names_and_parts_never_fails(text):
+    class Terms:
+        known = staticmethod(lambda w: None)
+
+    for kind, name, written in find_names(text):
+        assert kind in {"place", "employer", "role", "year", "ordinal"} and written
+    assert isinstance(split_parts(text), list)
+    assert all(kind == "name" for kind, _, _ in unknown_names(text, Terms()))
