@@ -222,6 +222,26 @@ def _manifest(index: Path) -> dict:
     return json.loads((index / MANIFEST).read_text(encoding="utf-8"))
 
 
+def _kill_ingest_when(corpus: Path, index: Path, ready, poll: float = 0.005) -> int:
+    """Run `assistant index` in a process and SIGKILL it as soon as `ready()`; its return code."""
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_one_thread(),
+    )
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline:
+            if ready():
+                break
+            assert ingest.poll() is None, "the ingest finished before it could be killed: make the corpus bigger"
+            time.sleep(poll)
+        ingest.send_signal(signal.SIGKILL)
+    finally:
+        ingest.kill()
+        ingest.wait()
+    return ingest.returncode
+
+
 def test_sigkill_mid_ingest_keeps_the_previous_index_answering(corpus, tmp_path):
     index, n = tmp_path / "index", 25
     _filler(corpus, n)
@@ -231,25 +251,11 @@ def test_sigkill_mid_ingest_keeps_the_previous_index_answering(corpus, tmp_path)
     old = {key: doc["hash"] for key, doc in _manifest(index)["documents"].items()}
 
     _filler(corpus, n, days=3)  # every filler document changes: the ingest replaces versions
-    ingest = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_one_thread(),
-    )
     replaced = lambda manifest: sum(doc["hash"] != old[key] for key, doc in manifest["documents"].items())  # noqa: E731
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:  # wait until it is half-way through a write, then kill it
-            manifest = _manifest(index)
-            if replaced(manifest) > 3 and manifest["dirty"]:
-                break
-            assert ingest.poll() is None, "the ingest finished before it could be killed: make the corpus bigger"
-            time.sleep(0.005)
-        ingest.send_signal(signal.SIGKILL)
-    finally:
-        ingest.kill()
-        ingest.wait()
+    # wait until it is half-way through a write, then kill it
+    returncode = _kill_ingest_when(corpus, index, lambda: replaced(m := _manifest(index)) > 3 and m["dirty"])
     killed = _manifest(index)
-    assert ingest.returncode == -signal.SIGKILL
+    assert returncode == -signal.SIGKILL
     assert 3 < replaced(killed) < n  # it really died mid-way (most likely mid-write: "dirty" was set)
     assert len(killed["documents"]) == 1 + n
 
@@ -374,22 +380,9 @@ def test_sigkill_mid_ingest_leaves_segments_that_rank_as_a_rebuild(corpus, tmp_p
     _ranks_probe(corpus, index, "index")
     old = {key: doc["hash"] for key, doc in _manifest(index)["documents"].items()}
     _filler(corpus, n, days=4)
-    ingest = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "index", "--corpus", str(corpus), "--index", str(index)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_one_thread(),
-    )
     replaced = lambda manifest: sum(doc["hash"] != old[key] for key, doc in manifest["documents"].items())  # noqa: E731
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:  # kill it while a segment is being written, or else mid-ingest
-            if list((index / "retrieval").glob(".seg-*")) or replaced(_manifest(index)) > 3:
-                break
-            assert ingest.poll() is None, "the ingest finished before it could be killed: make the corpus bigger"
-            time.sleep(0.002)
-        ingest.send_signal(signal.SIGKILL)
-    finally:
-        ingest.kill()
-        ingest.wait()
+    # kill it while a segment is being written, or else mid-ingest
+    _kill_ingest_when(corpus, index, lambda: list((index / "retrieval").glob(".seg-*")) or replaced(_manifest(index)) > 3, 0.002)
     assert 0 <= replaced(_manifest(index)) < n
     with writer_lock(index):  # a reader sees the index exactly as the crash left it
         after = _ranks_probe(corpus, index, "read")
