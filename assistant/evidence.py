@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from .asked import asked_names
 from .figures import extract_figures
 from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
 from .names import LEVEL_YEARS, find_names, mentions
@@ -146,9 +147,7 @@ def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
 def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, question_vector=None,
            parts: list[str] | None = None, part_vectors=None, common_words=frozenset()) -> Evidence:
     """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised."""
-    asked = find_names(query.text)
-    for extra in (unknown_names(query.text, terms, common_words), corpus_names(query.text, hits[:UNIT_POOL], common_words)):
-        asked += [n for n in extra if not any(n[1] in a[1] or a[1] in n[1] for a in asked)]
+    asked = asked_names(query.text, terms, hits[:UNIT_POOL], common_words)
     whole = Facet(query.text, question_terms(query.text, terms, query.focus or query.text), asked, question_vector)
     facets = [whole]
     for n, part in enumerate(parts or []):
@@ -297,58 +296,6 @@ def _missing_names(ev: Evidence) -> list[str]:
         best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
         missing += [written for name, written in present if not mentions(name, best)]
     return list(dict.fromkeys(missing))
-
-
-def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[str, str, str]]:
-    """Capitalised words inside a question that no document uses and that are no common word:
-    names the documents don't know ("Dhruva Payments", "Orbitstack"), grouped when adjacent.
-
-    >>> class T: known = staticmethod(lambda w: "pune" if w == "pune" else None)
-    >>> unknown_names("What does Dhruva Payments pay in Pune?", T(), frozenset({"what", "does", "pay", "in"}))
-    [('name', 'dhruva payments', 'Dhruva Payments')]
-    """
-    found, run = [], []
-    words = list(re.finditer(r"[A-Za-z][\w&.+-]*[\w+]|[A-Z]", question))
-    for i, m in enumerate(words):
-        word = m.group(0)
-        at_start = i == 0 or question[: m.start()].rstrip()[-1:] in ".?!:"
-        lower = word.lower()
-        capital = word[0].isupper() and not at_start and lower not in STOPWORDS and len(word) > 1
-        unknown = terms.known(lower) is None and lower not in common_words and lower not in SYNONYMS
-        if capital and (unknown or run):
-            run.append((word, unknown))
-            continue
-        _close_run(run, found)
-        run = []
-    _close_run(run, found)
-    return found
-
-
-def corpus_names(question: str, hits, common_words=frozenset()) -> list[tuple[str, str, str]]:
-    """Words of the question (any case) that the top passages write as names: capitalised inside a
-    sentence ("at Mandala Mobility", "in Chennai") and never in lower case.
-
-    >>> from types import SimpleNamespace as NS
-    >>> hit = NS(passage=NS(text="Openings at Mandala Mobility in Chennai. Python is king.", title="", section=""))
-    >>> corpus_names("how many openings does mandala mobility have in pune", [hit])
-    [('name', 'mandala', 'mandala'), ('name', 'mobility', 'mobility')]
-    """
-    text = " ".join(h.passage.text for h in hits)
-    proper = {m.group(1).lower() for m in re.finditer(r"(?<=[a-z0-9,;:|(] )([A-Z][\w&+-]*[a-z][\w&+-]*)", text)}
-    proper -= set(re.findall(r"(?<![\w&+-])([a-z][\w&+-]*)", text))  # written in lower case too: a plain word
-    found = []
-    for m in re.finditer(r"[\w&+-]+", question):
-        word = m.group(0).lower()
-        typed_as_name = m.group(0)[0].isupper() and m.start() > 0
-        if word in proper and word not in STOPWORDS and len(word) > 2 and (typed_as_name or word not in common_words):
-            found.append(("name", word, m.group(0)))
-    return found
-
-
-def _close_run(run, found):
-    if run and any(unknown for _, unknown in run):
-        written = " ".join(w for w, _ in run)
-        found.append(("name", written.lower(), written))
 
 
 def _signals(ev: Evidence, terms) -> dict[str, float]:

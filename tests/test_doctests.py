@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["chunking", "corpus", "embedding", "grounding", "query", "relevance", "retrieval", "ui_render", "uploads"]
+MODULES = ["asked", "chunking", "corpus", "embedding", "grounding", "names", "query", "relevance", "retrieval", "text", "ui_render", "uploads"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from assistant import lexicon
-from assistant.evidence import unknown_names
+from assistant.asked import unknown_names
 from assistant.names import find_names, mentions
 from assistant.query import split_parts
 from assistant.relevance import THRESHOLD, decide, probability
