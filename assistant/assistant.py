@@ -101,8 +101,13 @@ class Assistant:
         from .corpus import SUPPORTED
         from .indexing import writer_lock
 
-        self._ensure_ready()
+        from .config import packaged_corpus_dir
+
         folder = self._folder(scope)
+        if not scope and folder.resolve() == packaged_corpus_dir().resolve():
+            raise CorpusError("The default corpus is the guide inside the package: make a corpus/ folder "
+                              "or set ASSISTANT_CORPUS_DIR to add documents.")
+        self._ensure_ready()
         report = IngestReport()
         items = []
         for path in map(Path, paths):
@@ -285,10 +290,7 @@ class Assistant:
         return extra
 
     def _embed_questions(self, texts: list[str]) -> list[list[float]]:
-        if len(texts) == 1:
-            return [self._embedder.embed_query(texts[0])]
-        batch = getattr(self._embedder, "embed_batch", None)
-        return batch(texts) if batch else [self._embedder.embed_query(t) for t in texts]
+        return [self._embedder.embed_query(texts[0])] if len(texts) == 1 else self._embedder.embed_batch(texts)
 
     def _ensure_ready(self):
         if self._retriever is not None:

@@ -114,8 +114,7 @@ class UnitVectors:
         with self._lock:
             missing = [(k, t) for k, t in keyed_texts if k not in self._cache]
         if missing:
-            encode = getattr(self.embedder, "embed_batch", None) or self.embedder.embed_passages
-            vectors = encode([t for _, t in missing])
+            vectors = self.embedder.embed_batch([t for _, t in missing])
             with self._lock:
                 for (k, _), v in zip(missing, vectors):
                     self._cache[k] = v

@@ -129,3 +129,17 @@ def test_reading_names_and_parts_never_fails(text):
         assert kind in {"place", "employer", "role", "year", "ordinal"} and written
     assert isinstance(split_parts(text), list)
     assert all(kind == "name" for kind, _, _ in unknown_names(text, Terms()))
+
+
+def test_documents_are_never_added_into_the_packaged_guide(monkeypatch, tmp_path):
+    from assistant import Assistant, CorpusError
+    from assistant.config import packaged_corpus_dir
+
+    monkeypatch.delenv("ASSISTANT_CORPUS_DIR")
+    bot = Assistant(corpus_dir=packaged_corpus_dir(), index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    upload = tmp_path / "notes.txt"
+    upload.write_text("Remote ML roles pay 10% less.")
+    before = sorted(p.name for p in packaged_corpus_dir().iterdir())
+    with pytest.raises(CorpusError, match="guide inside the package"):
+        bot.add_documents([upload])
+    assert sorted(p.name for p in packaged_corpus_dir().iterdir()) == before
