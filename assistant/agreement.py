@@ -189,6 +189,11 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
             if not fitting:
                 who = f" of {', '.join(sorted(names | lv))}" if names or lv else ""
                 return f"says '{relation}'{who}, which no cited sentence does"
+            if relation in ("most", "least"):
+                key = _superlative(clause, relation)
+                fitting = [u for u in fitting if key is None or key in _superlatives(u.text, relation)]
+                if not fitting:
+                    return f"says '{key}…', which no cited sentence says of the same thing"
             if relation in _DIRECTED and not _same_direction(clause, fitting, relation):
                 return f"reverses '{relation}' between what it compares"
     return None
@@ -388,6 +393,28 @@ def _same_direction(clause: str, units: list[_Unit], relation: str) -> bool:
         return relation != "not"
     u_left, u_right, shared = best
     return not (left & shared & (u_right - u_left)) and not (right & shared & (u_left - u_right))
+
+
+def _superlatives(text: str, relation: str) -> set[str]:
+    """What a text calls the most (or least): "most common" -> "most commo", "hottest" -> "hottest"."""
+    words = [w.lower() for w in _TOKEN.findall(_without_figures(text))]
+    found = set()
+    for i, word in enumerate(words):
+        if word not in _RELATIONS[relation]:
+            continue
+        if word in ("most", "least"):
+            after = next((w for w in words[i + 1:i + 4] if w not in _FUNCTION), "")
+            found.add(f"{word} {after[:5]}" if after else word)
+        else:
+            found.add(word)
+    return found
+
+
+def _superlative(clause: str, relation: str) -> str | None:
+    """The clause's own superlative; None when it is a bare "the most" ("pays the most")."""
+    keys = _superlatives(clause, relation)
+    key = min(keys, default=None)
+    return None if key in ("most", "least") else key
 
 
 def _stems(text: str) -> list[str]:

@@ -1,12 +1,16 @@
 """Answer with an LLM from the retrieved passages, stream it, and keep only what the passages support.
 
-    question + ranked passages -> prompt (numbered <passage> data, trimmed to the context window)
-    -> streamed text pieces -> grounding.verify -> Answer with citations renumbered 1..k
+    question + ranked passages -> prompt (worked examples, then numbered <passage> data, trimmed
+    to the context window) -> streamed text pieces, cut at a stop sequence -> stray markers
+    tidied -> grounding.verify -> Answer with citations renumbered 1..k
 
-On any LLM fault, or when too little of the text survives verification, the extractive answer
-computed for the same question is returned instead, with a short notice saying why. Also here:
-condensing a follow-up into a standalone retrieval query. Prompts are text files in prompts/.
-Retrieval and the extractive answer itself are not done here: the caller passes them in.
+The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
+that says it becomes a refusal (answered=False, verification status "declined"). On any LLM
+fault, or when too little of the text survives verification, the extractive answer computed for
+the same question is returned instead, with a short notice saying why. Also here: condensing a
+follow-up into a standalone retrieval query. Prompts are text files in prompts/.
+Retrieval, the decision whether to call the LLM at all, and the extractive answer itself are
+not done here: the caller passes them in.
 """
 
 from __future__ import annotations
@@ -23,9 +27,27 @@ from .grounding import markers, quotes_for, split_sentences, strip_markers, veri
 from .llms import LLM, LLMFault
 from .schema import Answer, Citation, Passage
 
+REFUSAL = "The passages do not answer this question."
+# Where a reply has gone past its answer: the model starts another passage or turn of its own.
+STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|endoftext|>")
+MAX_PASSAGES = 4  # passages sent to the LLM, best-ranked first
+PASSAGE_TOKENS = 360  # tokens of passages after the first, which always goes whole if it fits
 MIN_KEPT_SHARE = 0.5  # fall back when fewer than half of the generated sentences survive
 HISTORY_TURNS = 4  # messages of earlier conversation sent with the question
 _MESSAGE_OVERHEAD = 8  # tokens a chat template adds around each message, roughly
+# The fixed phrase, and the ways a small model rephrases it ("The passages do not mention ...").
+_DECLINE = re.compile(
+    r"^\W*(the |these )?(passages?|documents?|context|sources?|text)\s+(provided\s+)?"
+    r"(do|does|did)\s*(not|n['’]t)\s+(answer|cover|say|mention|contain|provide|include|specify|state)",
+    re.I)
+_STRAY = [  # marker spellings small models use, rewritten to [n] before verification
+    (re.compile(r"\[\s*(?:passage|source|doc(?:ument)?)\s*(\d{1,3})\s*\]", re.I), r"[\1]"),
+    (re.compile(r"【\s*(\d{1,3})\s*】"), r"[\1]"),
+    (re.compile(r"\[\^(\d{1,3})\]"), r"[\1]"),
+    (re.compile(r"\[(\d{1,2})\s*[-–]\s*(\d{1,2})\]"),
+     lambda m: "".join(f"[{n}]" for n in range(int(m[1]), int(m[2]) + 1)) if int(m[1]) <= int(m[2]) <= int(m[1]) + 5 else ""),
+    (re.compile(r"\[\s*(?:n|\d*[^\d\],\s][^\]]{0,20})?\s*\]"), ""),  # "[n]", "[]", "[source]"
+]
 
 
 @cache
@@ -43,27 +65,33 @@ def generate_answer(
     history: list[dict] | None = None,
     timeout: float = 30.0,
 ) -> Iterator[str | Answer]:
-    """Yield streamed text pieces, then one final Answer (verified, or the fallback with a notice).
+    """Yield streamed text pieces, then one final Answer.
 
-    No exception escapes except KeyboardInterrupt: a fault becomes the fallback answer.
+    The final Answer is the verified LLM answer; a refusal (answered=False, status "declined")
+    when the model says the passages don't answer; or `fallback` (the extractive answer, which
+    may itself be a refusal) with a notice saying why. Call it whenever the retrieval evidence
+    says the documents may answer. No exception escapes except KeyboardInterrupt.
     """
-    if not fallback.answered or not passages:
-        # Retrieval found nothing that answers this; an LLM would only be tempted to improvise.
+    if not passages:
         yield dataclasses.replace(fallback, verification={
-            "status": "skipped", "reason": "no passage answers the question"})
+            "status": "skipped", "reason": "no passage to answer from"})
         return
     started = time.monotonic()
     generated: list[str] = []
     try:
         messages, used, trimmed = build_messages(llm, question, [p for p, _ in passages], history)
-        for piece in llm.generate(messages, timeout=timeout):
+        for piece in until_stop(llm.generate(messages, timeout=timeout), STOP):
             generated.append(piece)
             yield piece
         text = "".join(generated)
-        clean, order, report = verify(text, used, question)
+        answer_text, declined = _without_declines(tidy_markers(text))
+        clean, order, report = verify(answer_text, used, question)
         report.update(passages_sent=len(used), passages_trimmed=trimmed, generated=text,
                       seconds=round(time.monotonic() - started, 2))
         total = report["kept"] + report["dropped"]
+        if report["kept"] == 0 and declined:
+            yield _declined(llm, fallback, question, report)
+            return
         if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total:
             yield _fall_back(fallback, "The LLM answer could not be verified against the sources",
                              "unverified", report)
@@ -76,6 +104,7 @@ def generate_answer(
             question=fallback.question or question,
             backend=llm.name,
             verification={"status": "verified", **report},
+            topics=fallback.topics,
         )
     except LLMError as exc:
         yield _fall_back(fallback, str(exc), getattr(exc, "kind", "error"), {
@@ -83,6 +112,69 @@ def generate_answer(
     except Exception as exc:  # a bug in a backend must not cost the user the answer
         yield _fall_back(fallback, "The LLM failed", "error", {
             "detail": type(exc).__name__, "generated": "".join(generated)})
+
+
+def until_stop(pieces: Iterator[str], stop: tuple[str, ...]) -> Iterator[str]:
+    """The pieces up to the first stop sequence; the source is closed there.
+
+    A tail that could be the start of a stop sequence is held back until it is decided, so
+    no part of a stop sequence is ever shown:
+
+    >>> list(until_stop(iter(["Pay is high [1].", "\\nQues", "tion: more"]), ("\\nQuestion:",)))
+    ['Pay is high [1].']
+    """
+    buffer = ""
+    try:
+        for piece in pieces:
+            buffer += piece
+            cuts = [buffer.find(s) for s in stop if s in buffer]
+            if cuts:
+                if buffer[: min(cuts)]:
+                    yield buffer[: min(cuts)]
+                return
+            hold = max((k for s in stop for k in range(1, len(s)) if buffer.endswith(s[:k])),
+                       default=0)
+            if len(buffer) > hold:
+                yield buffer[: len(buffer) - hold]
+                buffer = buffer[len(buffer) - hold:]
+        if buffer:
+            yield buffer
+    finally:
+        getattr(pieces, "close", lambda: None)()  # stops a local model or closes the connection
+
+
+def tidy_markers(text: str) -> str:
+    """Rewrite the marker spellings small models use to [n]; drop markers with no number.
+
+    >>> tidy_markers("Python is king [Passage 2]. Docker [1-2] matters [n].")
+    'Python is king [2]. Docker [1][2] matters .'
+    """
+    for pattern, replacement in _STRAY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def is_decline(sentence: str) -> bool:
+    """Whether a sentence says the passages don't answer (the fixed phrase or a rewording)."""
+    return bool(_DECLINE.search(strip_markers(sentence)))
+
+
+def _without_declines(text: str) -> tuple[str, bool]:
+    """The text without sentences that decline to answer, and whether there were any."""
+    kept_lines, declined = [], False
+    units = split_sentences(text)
+    for line_no in sorted({n for n, _ in units}):
+        parts = []
+        for n, sentence in units:
+            if n != line_no:
+                continue
+            if is_decline(sentence):
+                declined = True
+            else:
+                parts.append(sentence)
+        if parts:
+            kept_lines.append(" ".join(parts))
+    return "\n".join(kept_lines), declined
 
 
 def condense_question(llm: LLM, question: str, history: list[dict], *, timeout: float) -> str | None:
@@ -120,11 +212,12 @@ def build_messages(
     rank order; the first that does not fit whole is cut at a line or sentence end if enough room
     is left, and the rest are left out. Raises LLMFault("overflow") when none fits.
     """
-    system = prompt("answer_system")
+    system = prompt("answer_system").format(refusal=REFUSAL)
     template = prompt("answer_user")
+    examples = few_shot()
     turns = _history(history)
-    fixed = llm.count_tokens(system + template + question + prompt("example_user")
-                             + prompt("example_assistant")) + _MESSAGE_OVERHEAD * (4 + len(turns))
+    fixed = llm.count_tokens(system + template + question + "".join(m["content"] for m in examples)) \
+        + _MESSAGE_OVERHEAD * (2 + len(examples) + len(turns))
     room = llm.context_window - llm.max_tokens - fixed
     history_cost = sum(llm.count_tokens(m["content"]) for m in turns)
     if room - history_cost < 200:
@@ -132,14 +225,18 @@ def build_messages(
     room -= history_cost
     blocks: list[str] = []
     cut_last = ""  # the text of the last passage when it had to be cut
-    for n, passage in enumerate(passages, start=1):
+    # Reading the prompt is most of a small local model's time (70-80 tokens/s on 2 cores), so
+    # after the first passage only PASSAGE_TOKENS more are sent: the best-ranked ones.
+    budget = room
+    for n, passage in enumerate(passages[:MAX_PASSAGES], start=1):
         block = _passage_block(n, passage, passage.text)
         cost = llm.count_tokens(block) + 1
-        if cost <= room:
+        if cost <= budget:
             blocks.append(block)
             room -= cost
+            budget = min(room, PASSAGE_TOKENS if n == 1 else budget - cost)
             continue
-        cut = _cut_to_fit(llm, n, passage, room)
+        cut = _cut_to_fit(llm, n, passage, budget)
         if cut:
             blocks.append(_passage_block(n, passage, cut))
             cut_last = cut
@@ -150,14 +247,25 @@ def build_messages(
     if cut_last:
         # verify against what the model saw, so a figure cut from the prompt can't count as cited
         used[-1] = dataclasses.replace(used[-1], text=cut_last)
-    user = template.format(passages="\n".join(blocks), question=question)
-    example = [  # one worked example as chat turns: small models follow it better than rules
-        {"role": "user", "content": prompt("example_user")},
-        {"role": "assistant", "content": prompt("example_assistant").strip()},
-    ]
-    messages = [{"role": "system", "content": system}, *example, *turns,
+    user = template.format(passages="\n".join(blocks), question=question, refusal=REFUSAL)
+    # The system prompt and the examples come first and never change, so a local model keeps
+    # them in its cache from one question to the next and reads only the passages anew.
+    messages = [{"role": "system", "content": system}, *examples, *turns,
                 {"role": "user", "content": user}]
     return messages, used, len(passages) - len(blocks) + bool(cut_last)
+
+
+@cache
+def few_shot() -> tuple[dict, ...]:
+    """The worked examples of prompts/few_shot.txt as chat turns (user, assistant, ...)."""
+    turns: list[dict] = []
+    for line in prompt("few_shot").splitlines():
+        if line.startswith("### "):
+            turns.append({"role": line[4:].strip(), "content": ""})
+        elif turns and not line.startswith("#"):
+            turns[-1]["content"] += line + "\n"
+    return tuple({"role": t["role"], "content": t["content"].strip().replace("{refusal}", REFUSAL)}
+                 for t in turns)
 
 
 def _cut_to_fit(llm: LLM, n: int, passage: Passage, room: int) -> str | None:
@@ -210,6 +318,20 @@ def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float
             quotes=quotes_for(citing, passage.text), passage_id=passage.id,
         ))
     return citations
+
+
+def _declined(llm: LLM, fallback: Answer, question: str, report: dict) -> Answer:
+    """The model said the passages don't answer: a refusal, worded as the extractive one is."""
+    verification = {"status": "declined", "reason": "the LLM found no answer in the passages",
+                    **report}
+    if not fallback.answered:
+        return dataclasses.replace(fallback, backend=llm.name, verification=verification)
+    covered = f" What they do cover: {'; '.join(fallback.topics)}." if fallback.topics else ""
+    return Answer(
+        text="The documents don't answer this question, so I can't answer it from them." + covered,
+        citations=[], answered=False, query=fallback.query, question=fallback.question or question,
+        backend=llm.name, verification=verification, topics=fallback.topics,
+    )
 
 
 def _fall_back(fallback: Answer, why: str, reason: str, report: dict) -> Answer:

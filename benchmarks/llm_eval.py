@@ -1,100 +1,170 @@
-"""Measure answers with an LLM backend on an eval set and print a Markdown table.
+"""Measure an LLM backend against the extractive answerer on question files; print a Markdown table.
 
-    python benchmarks/llm_eval.py --llm llama-cpp [--data tests/data/dev.jsonl] [-v]
+    python benchmarks/llm_eval.py --llm llama-cpp [--data tests/data/dev.jsonl] [--corpus guide]
+    python benchmarks/llm_eval.py --llm llama-cpp --data tests/data/bank/tuning.jsonl --corpus documents
+    python benchmarks/llm_eval.py ... --limit 40 --json /tmp/run.json -v
 
-Each line of the data file is {"question", "answerable", "expect": [[alternatives...], ...],
-"history"?}. Measured per backend:
+Each line of a data file is {"question", "answerable", "expect": [[alternatives...], ...],
+"history"?} (tests/data/README.md). Both answerers get the same questions over the same index,
+built in a temporary folder from `--corpus`: `guide` (corpus/) or `documents` (the guide plus
+tests/data/documents/, which the question bank is about). Measured, per answerer:
 
-- accuracy: an answerable question is right when the answer is given and every `expect` group
-  has an alternative in its text (case-insensitive); an unanswerable one when no answer is given;
+- answer correct: an answerable question is right when the answer is given and every `expect`
+  group has an alternative in its text (case-insensitive); an unanswerable one when it is refused;
+- unanswerable refused: the share of `answerable: false` questions refused;
 - unsupported figures: figures in final answers that no cited passage supports (must be 0);
-- fallback rate: answers that carry a notice or came from the extractive answerer;
-- latency p50 / p90 in seconds, question to final answer.
+- fallback rate: answerable questions whose LLM answer failed verification or the call, so the
+  extractive answer was shown with a notice; "declined" counts the model's fixed refusal phrase;
+- latency p50 / p90 in seconds from the question to the final answer, over the questions the
+  LLM was asked, and over those whose verified LLM answer was kept.
 
-`evaluate` takes any factory that builds an object with `ask(question, history=...) -> Answer`,
-so it measures the Assistant as users get it, retrieval included.
+With `--direct` the LLM is asked about every question (retrieval, the extractive answer as the
+fallback, then generation.generate_answer), whatever the relevance decision says: the strictest
+test of its refusals. Without it, questions go through `Assistant.ask` as users get them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT / "tests" / "data" / "dev.jsonl"
+GUIDE = ROOT / "corpus" / "ml-engineer-jobs-india.txt"
+DOCUMENTS = ROOT / "tests" / "data" / "documents"
 
 
-def evaluate(make_bot: Callable[[], Any], rows: list[dict], verbose: bool = False) -> dict:
-    """Run every row through one bot; return the measures and the per-question records."""
+def correct(row: dict, answer) -> bool:
+    """Whether `answer` is right for `row`: given and matching every expect group, or refused."""
+    if not row.get("answerable", True):
+        return not answer.answered and not any(
+            f.lower() in answer.text.lower() for f in row.get("forbid", []))
+    text = answer.text.lower()
+    return answer.answered and all(any(alt.lower() in text for alt in group)
+                                   for group in row.get("expect", []))
+
+
+def unsupported(answer) -> list[str]:
     from assistant.figures import unsupported_figures
     from assistant.grounding import strip_markers
 
-    bot = make_bot()
+    if not answer.answered:
+        return []
+    return [f.raw for f in unsupported_figures(strip_markers(answer.text), [c.text for c in answer.citations])]
+
+
+def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool, log=None) -> list[dict]:
+    """Ask every row with `spec` (and the extractive answerer); one record per row, each also
+    written to `log` (a text file) as soon as it is made, so a long run can be read as it goes."""
+    from assistant.generation import generate_answer
+
+    llm = bot._load_llm(spec)
     records = []
     for row in rows:
+        history = row.get("history") or []
         started = time.perf_counter()
-        answer = bot.ask(row["question"], history=row.get("history") or [])
-        seconds = time.perf_counter() - started
-        text = answer.text.lower()
-        if row.get("answerable", True):
-            correct = answer.answered and all(
-                any(alt.lower() in text for alt in group) for group in row.get("expect", []))
+        extractive = bot.ask(row["question"], history=history, llm="extractive")
+        extractive_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        if direct:
+            hits = bot.retrieve(row["question"], history=history)
+            passages = [(h.passage, h.dense if getattr(h, "dense", None) is not None else h.score) for h in hits]
+            answer = None
+            for piece in generate_answer(llm, row["question"], passages, extractive, history=history,
+                                         timeout=bot.settings.llm_timeout):
+                answer = piece
         else:
-            correct = not answer.answered
-        unsupported = []
-        if answer.answered:
-            sources = [c.text for c in answer.citations]
-            unsupported = [f.raw for f in unsupported_figures(strip_markers(answer.text), sources)]
+            answer = bot.ask(row["question"], history=history, llm=spec)
+        seconds = time.perf_counter() - started + (extractive_seconds if direct else 0.0)
+        status = (answer.verification or {}).get("status", "not asked")
+        sent = (answer.verification or {}).get("passages_sent", 0)
+        shown = [h.passage for h in bot.retrieve(row["question"], history=history)][:sent]
         record = {
-            "id": row.get("id", ""), "correct": correct, "unsupported": unsupported,
-            "fallback": bool(answer.notice) or answer.backend == "extractive",
-            "answerable": row.get("answerable", True), "seconds": seconds,
-            "notice": answer.notice, "text": answer.text,
-            "why": (answer.verification or {}).get("reason", ""),
+            "id": row.get("id", ""), "question": row["question"], "answerable": row.get("answerable", True),
+            "correct": correct(row, answer), "extractive_correct": correct(row, extractive),
+            "answered": answer.answered, "status": status, "asked": status != "not asked",
+            "fallback": status == "fallback", "seconds": round(seconds, 2),
+            "unsupported": unsupported(answer), "text": answer.text, "notice": answer.notice,
+            "extractive": extractive.text, "why": (answer.verification or {}).get("reason", ""),
+            "generated": (answer.verification or {}).get("generated", ""),
+            "dropped": (answer.verification or {}).get("dropped_sentences", []),
+            "passages": [{"n": n, "source": p.source, "section": p.section, "title": p.title, "text": p.text}
+                         for n, p in enumerate(shown, 1)],  # what the LLM was shown, to read its sentences against
         }
         records.append(record)
+        if log is not None:
+            log.write(json.dumps(record, ensure_ascii=False) + "\n")
+            log.flush()
         if verbose:
-            mark = "ok " if correct else "BAD"
-            print(f"{mark} {record['id']:8} {seconds:5.1f}s fb={record['fallback']:d} "
-                  f"{answer.text[:90]!r} {answer.notice}", file=sys.stderr)
-    return {"measures": measures(records), "records": records}
+            mark = "ok " if record["correct"] else "BAD"
+            ex = "ok " if record["extractive_correct"] else "BAD"
+            print(f"{mark} (extractive {ex}) {record['id']:8} {seconds:5.1f}s {status:9} "
+                  f"{answer.text[:100]!r}", file=sys.stderr, flush=True)
+    return records
 
 
 def measures(records: list[dict]) -> dict:
-    """Accuracy, unsupported figures, fallback rates and latency percentiles of run records."""
+    """The figures of the table from the run records."""
     answerable = [r for r in records if r["answerable"]]
-    latencies = sorted(r["seconds"] for r in records)
+    unanswerable = [r for r in records if not r["answerable"]]
+    asked = sorted(r["seconds"] for r in records if r["asked"])
+    verified = sorted(r["seconds"] for r in records if r["status"] == "verified")
     return {
         "questions": len(records),
-        "accuracy": _share(r["correct"] for r in records),
-        "accuracy_answerable": _share(r["correct"] for r in answerable),
+        "correct": _share(r["correct"] for r in records),
+        "extractive_correct": _share(r["extractive_correct"] for r in records),
+        "correct_answerable": _share(r["correct"] for r in answerable),
+        "extractive_correct_answerable": _share(r["extractive_correct"] for r in answerable),
+        "refused_unanswerable": _share(not r["answered"] for r in unanswerable),
+        "extractive_refused_unanswerable": _share(r["extractive_correct"] for r in unanswerable),
         "unsupported_figures": sum(len(r["unsupported"]) for r in records),
-        "fallback_rate": _share(r["fallback"] for r in records),
-        "fallback_rate_answerable": _share(r["fallback"] for r in answerable),
-        "latency_p50": statistics.median(latencies) if latencies else 0.0,
-        "latency_p90": _percentile(latencies, 0.9),
+        "fallback_rate_answerable": _share(r["fallback"] for r in answerable if r["asked"]),
+        "verified": sum(r["status"] == "verified" for r in records),
+        "declined": sum(r["status"] == "declined" for r in records),
+        "fallbacks": sum(r["fallback"] for r in records),
+        "asked": len(asked),
+        "latency_p50": _percentile(asked, 0.5), "latency_p90": _percentile(asked, 0.9),
+        "verified_p50": _percentile(verified, 0.5), "verified_p90": _percentile(verified, 0.9),
     }
 
 
 def table(results: dict[str, dict]) -> str:
-    """A Markdown table with one row per backend."""
+    """A Markdown table, one row per data file and backend, the extractive answerer beside it."""
     lines = [
-        "| backend | questions | accuracy (answerable) | unsupported figures | fallback rate "
-        "(answerable) | latency p50 / p90 |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| questions | backend | answer correct (extractive) | answerable correct (extractive) "
+        "| unanswerable refused (extractive) | unsupported figures | fallback rate (answerable) "
+        "| verified / declined / fell back | latency p50 / p90 | verified answer p50 / p90 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for spec, m in results.items():
+    for (data, spec), m in results.items():
         lines.append(
-            f"| {spec} | {m['questions']} | {m['accuracy']:.0%} ({m['accuracy_answerable']:.0%}) "
-            f"| {m['unsupported_figures']} | {m['fallback_rate']:.0%} "
-            f"({m['fallback_rate_answerable']:.0%}) | {m['latency_p50']:.1f} s / "
-            f"{m['latency_p90']:.1f} s |")
+            f"| {data} ({m['questions']}) | {spec} | {m['correct']:.0%} ({m['extractive_correct']:.0%}) "
+            f"| {m['correct_answerable']:.0%} ({m['extractive_correct_answerable']:.0%}) "
+            f"| {m['refused_unanswerable']:.0%} ({m['extractive_refused_unanswerable']:.0%}) "
+            f"| {m['unsupported_figures']} | {m['fallback_rate_answerable']:.0%} "
+            f"| {m['verified']} / {m['declined']} / {m['fallbacks']} "
+            f"| {m['latency_p50']:.1f} s / {m['latency_p90']:.1f} s "
+            f"| {m['verified_p50']:.1f} s / {m['verified_p90']:.1f} s |")
     return "\n".join(lines)
+
+
+def build_corpus(kind: str, folder: Path) -> Path:
+    """A corpus folder in `folder`: the guide, plus the bank's documents for `documents`."""
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    shutil.copy(GUIDE, corpus / GUIDE.name)
+    if kind == "documents":
+        for path in sorted(DOCUMENTS.iterdir()):
+            if path.is_file() and not path.name.startswith("headings-"):
+                shutil.copy(path, corpus / path.name)
+    return corpus
 
 
 def _share(flags) -> float:
@@ -110,21 +180,42 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--llm", action="append", default=None,
-                        help="backend spec, repeatable (default: extractive and llama-cpp)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--llm", action="append", default=None, help="backend spec, repeatable (default: llama-cpp)")
+    parser.add_argument("--data", type=Path, action="append", default=None, help="question file, repeatable")
+    parser.add_argument("--corpus", choices=["guide", "documents"], default="guide")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
+    parser.add_argument("--direct", action="store_true", help="ask the LLM about every question")
     parser.add_argument("--json", type=Path, help="also write the measures and records here")
+    parser.add_argument("--records", type=Path, help="write each record here (JSON lines) as it is made")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--from-records", type=Path, help="print the table of a --records file (a partial run too)")
     args = parser.parse_args(argv)
+    if args.from_records:
+        records = [json.loads(line) for line in args.from_records.read_text("utf-8").splitlines() if line.strip()]
+        print(table({(args.from_records.name, "records"): measures(records)}))
+        return 0
+    if any(p.name == "heldout.jsonl" and "bank" in p.parts for p in args.data or []):
+        print("note: held-out questions; only the aggregate table is printed", file=sys.stderr)
+        args.verbose, args.records = False, None
     from assistant import Assistant
 
-    rows = [json.loads(line) for line in args.data.read_text("utf-8").splitlines() if line.strip()]
+    load_start = os.getloadavg()[0]
     results, dump = {}, {}
-    for spec in args.llm or ["extractive", "llama-cpp"]:
-        run = evaluate(lambda spec=spec: Assistant(llm=spec), rows, verbose=args.verbose)
-        results[spec] = run["measures"]
-        dump[spec] = run
+    with tempfile.TemporaryDirectory(prefix="llm-eval-") as tmp:
+        corpus = build_corpus(args.corpus, Path(tmp))
+        bot = Assistant(corpus_dir=corpus, index_dir=Path(tmp) / "index", data_dir=Path(tmp) / "data")
+        bot.index()
+        for data in args.data or [DEFAULT_DATA]:
+            rows = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line.strip()]
+            rows = rows[: args.limit] if args.limit else rows
+            for spec in args.llm or ["llama-cpp"]:
+                with open(args.records or os.devnull, "a", encoding="utf-8") as log:
+                    records = run_questions(bot, spec, rows, args.direct, args.verbose, log)
+                results[(data.name, spec)] = measures(records)
+                dump[f"{data.name} {spec}"] = {"measures": results[(data.name, spec)], "records": records}
     print(table(results))
+    print(f"\nload average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
+          f"{os.cpu_count()} cores; corpus: {args.corpus}; {'every question asked (--direct)' if args.direct else 'through Assistant.ask'}")
     if args.json:
         args.json.write_text(json.dumps(dump, indent=2, ensure_ascii=False), "utf-8")
     return 0

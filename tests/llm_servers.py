@@ -18,6 +18,7 @@ the first path segment picks the fault, so `server.url("cut") + "/v1"` is an Ope
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -47,7 +48,7 @@ def llama_server(model: Path, *, n_ctx: int = 2048, startup: float = 90.0) -> It
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", "2"],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT, env={"OMP_WAIT_POLICY": "PASSIVE", **os.environ},
     )
     try:
         deadline = time.monotonic() + startup

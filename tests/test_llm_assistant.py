@@ -62,3 +62,22 @@ def test_a_backend_can_be_picked_per_question(folders, monkeypatch):
         default = bot.ask("How much do mid-level ML engineers earn?")
     assert picked.notice and "extractive" in picked.notice  # the LLM was tried, failed, fell back
     assert not default.notice and default.text == picked.text
+
+
+@pytest.mark.qwen
+def test_the_bundled_model_answers_through_the_assistant(folders, monkeypatch):
+    """The stream contract with the real local model: provisional extractive answer, the model's
+    pieces, then its verified answer (or the fallback with a notice saying why)."""
+    from assistant import local_model
+
+    if not local_model.installed():
+        pytest.skip("needs the local-llm extra")
+    bot = Assistant(corpus_dir=folders / "corpus", index_dir=folders / "index", llm="llama-cpp")
+    bot.settings = bot.settings.replace(llm_timeout=300)  # a busy 2-core machine reads prompts slowly
+    out = list(bot.stream("Which vector databases are mentioned?"))
+    first, pieces, final = out[0], out[1:-1], out[-1]
+    assert first.final is False and first.answered and "Pinecone" in first.text
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert final.final and final.answered and "Pinecone" in final.text and "Milvus" in final.text
+    status = final.verification["status"]
+    assert (status == "verified" and final.backend == "llama-cpp:qwen") or (status == "fallback" and final.notice)
