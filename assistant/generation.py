@@ -5,7 +5,8 @@
     tidied -> grounding.verify -> Answer with citations renumbered 1..k
 
 The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
-that says it becomes a refusal (answered=False, verification status "declined"). On any LLM
+that says it becomes a refusal (answered=False, verification status "declined") when the
+extractive answerer found nothing either, else the quoted lines with a notice. On any LLM
 fault, or when too little of the text survives verification, the extractive answer computed for
 the same question is returned instead, with a short notice saying why. Also here: condensing a
 follow-up into a standalone retrieval query. Prompts are text files in prompts/.
@@ -67,9 +68,9 @@ def generate_answer(
 ) -> Iterator[str | Answer]:
     """Yield streamed text pieces, then one final Answer.
 
-    The final Answer is the verified LLM answer; a refusal (answered=False, status "declined")
-    when the model says the passages don't answer; or `fallback` (the extractive answer, which
-    may itself be a refusal) with a notice saying why. Call it whenever the retrieval evidence
+    The final Answer is the verified LLM answer; when the model says the passages don't answer
+    (status "declined"), the extractive refusal, or the extractive answer with a notice; or
+    `fallback` (the extractive answer, which may itself be a refusal) with a notice saying why. Call it whenever the retrieval evidence
     says the documents may answer. No exception escapes except KeyboardInterrupt.
     """
     if not passages:
@@ -321,17 +322,20 @@ def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float
 
 
 def _declined(llm: LLM, fallback: Answer, question: str, report: dict) -> Answer:
-    """The model said the passages don't answer: a refusal, worded as the extractive one is."""
+    """The model said the passages don't answer.
+
+    When the extractive answerer refused too, that refusal (naming the topics covered) is the
+    answer. When it found lines to quote, they are shown with a notice: on the question bank the
+    small model declined table questions the quoted lines answered (2 of the first 4 tuning
+    questions), so its decline alone does not outweigh them.
+    """
     verification = {"status": "declined", "reason": "the LLM found no answer in the passages",
                     **report}
     if not fallback.answered:
         return dataclasses.replace(fallback, backend=llm.name, verification=verification)
-    covered = f" What they do cover: {'; '.join(fallback.topics)}." if fallback.topics else ""
-    return Answer(
-        text="The documents don't answer this question, so I can't answer it from them." + covered,
-        citations=[], answered=False, query=fallback.query, question=fallback.question or question,
-        backend=llm.name, verification=verification, topics=fallback.topics,
-    )
+    return dataclasses.replace(
+        fallback, verification=verification,
+        notice="The LLM found no answer in the passages; showing the extractive answer.")
 
 
 def _fall_back(fallback: Answer, why: str, reason: str, report: dict) -> Answer:
