@@ -41,7 +41,7 @@ _FUNCTION = frozenset(
     "nor not of on once or other our out over own same she should so some such than that the "
     "their them then there these they this those through to too under until up very was we were "
     "what when where which while who whom why will with would you your also however according "
-    "per e.g i.e etc like including include includes".split())
+    "per e.g i.e etc like including".split())
 _UNITS = frozenset("lpa lakh lakhs lac cr crore crores rs inr ctc p.a pa k".split())  # money words, not names
 _CONNECTORS = frozenset("and or also both including like such as e.g etc plus well".split())
 
@@ -190,10 +190,14 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
                 who = f" of {', '.join(sorted(names | lv))}" if names or lv else ""
                 return f"says '{relation}'{who}, which no cited sentence does"
             if relation in ("most", "least"):
+                # what is the most: "most common" needs "common" in the cited sentence (or its
+                # heading), so the hottest sub-skill is not the most common LLM; "the highest
+                # density of opportunities" may still be the most jobs
                 key = _superlative(clause, relation)
-                fitting = [u for u in fitting if key is None or key in _superlatives(u.text, relation)]
+                fitting = [u for u in fitting if key is None or key in {
+                    s for s in _stems(f"{u.text} {u.heading}") if s}]
                 if not fitting:
-                    return f"says '{key}…', which no cited sentence says of the same thing"
+                    return f"says 'the {relation} {key}…', which no cited sentence says of the same thing"
             if relation in _DIRECTED and not _same_direction(clause, fitting, relation):
                 return f"reverses '{relation}' between what it compares"
     return None
@@ -395,26 +399,15 @@ def _same_direction(clause: str, units: list[_Unit], relation: str) -> bool:
     return not (left & shared & (u_right - u_left)) and not (right & shared & (u_left - u_right))
 
 
-def _superlatives(text: str, relation: str) -> set[str]:
-    """What a text calls the most (or least): "most common" -> "most commo", "hottest" -> "hottest"."""
-    words = [w.lower() for w in _TOKEN.findall(_without_figures(text))]
-    found = set()
-    for i, word in enumerate(words):
-        if word not in _RELATIONS[relation]:
-            continue
-        if word in ("most", "least"):
-            after = next((w for w in words[i + 1:i + 4] if w not in _FUNCTION), "")
-            found.add(f"{word} {after[:5]}" if after else word)
-        else:
-            found.add(word)
-    return found
-
-
 def _superlative(clause: str, relation: str) -> str | None:
-    """The clause's own superlative; None when it is a bare "the most" ("pays the most")."""
-    keys = _superlatives(clause, relation)
-    key = min(keys, default=None)
-    return None if key in ("most", "least") else key
+    """The stem of the word a clause's "most"/"least" qualifies ("most common" -> "commo"); None
+    for a bare "the most" ("pays the most") or a one-word superlative ("the highest")."""
+    words = [w.lower() for w in _TOKEN.findall(_without_figures(clause))]
+    for i, word in enumerate(words):
+        if word in ("most", "least") and word in _RELATIONS[relation]:
+            after = next((w for w in words[i + 1:i + 4] if w not in _FUNCTION), "")
+            return after[:5] or None
+    return None
 
 
 def _stems(text: str) -> list[str]:

@@ -79,6 +79,7 @@ def generate_answer(
         return
     started = time.monotonic()
     generated: list[str] = []
+    passages = _evidence_first(passages, fallback)
     try:
         messages, used, trimmed = build_messages(llm, question, [p for p, _ in passages], history)
         for piece in until_stop(llm.generate(messages, timeout=timeout), STOP):
@@ -113,6 +114,23 @@ def generate_answer(
     except Exception as exc:  # a bug in a backend must not cost the user the answer
         yield _fall_back(fallback, "The LLM failed", "error", {
             "detail": type(exc).__name__, "generated": "".join(generated)})
+
+
+def _evidence_first(passages: list[tuple[Passage, float]], fallback: Answer) -> list[tuple[Passage, float]]:
+    """The passages the extractive answer quotes first, then the rest in rank order.
+
+    Only a few passages fit a small model's prompt; the ones the evidence picked lines from
+    (a table row pulled in from its section, say) must be among them.
+    """
+    quoted = [c for c in fallback.citations if c.text] if fallback.answered else []
+    if not quoted:
+        return passages
+    by_id = {p.id: (p, score) for p, score in passages}
+    first = [by_id.get(c.passage_id) or (Passage(c.passage_id or f"cited-{c.number}", c.text, c.source,
+                                                  c.section, c.start, c.end, c.page), c.score)
+             for c in quoted]
+    ids = {p.id for p, _ in first}
+    return first + [(p, s) for p, s in passages if p.id not in ids]
 
 
 def until_stop(pieces: Iterator[str], stop: tuple[str, ...]) -> Iterator[str]:

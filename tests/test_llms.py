@@ -207,7 +207,8 @@ def test_verified_answer_from_a_scripted_stream(faults, monkeypatch, passages, f
     """A known reply through the real openai client: what streams, what is kept, how it's cited."""
     llm = fault_llm("openai", faults.url("scripted"), monkeypatch)
     skills, salary = passages[1], passages[0]
-    streamed, answer = run(llm, [skills, salary], fallback)
+    unquoted = dataclasses.replace(fallback, citations=[])  # keep the caller's order: skills, salary
+    streamed, answer = run(llm, [skills, salary], unquoted)
     assert streamed == SCRIPT
     assert answer.text == ("- Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum (8–12 LPA) [1].\n"
                            "Python remains king for these roles [2].")
@@ -388,6 +389,18 @@ def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, pass
     assert answer.answered and answer.verification["status"] == "verified"
     assert answer.text == "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]."
     assert answer.topics == REFUSAL_ANSWER.topics and answer.citations[0].passage_id == passages[0][0].id
+
+
+def test_the_passages_the_extractive_answer_quotes_go_first(monkeypatch, passages, fallback):
+    """Only a few passages fit a small model's prompt: the evidence's own come first."""
+    skills, salary = passages[1], passages[0]
+    server, llm = scripted(monkeypatch, "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].")
+    try:
+        _, answer = run(llm, [skills, salary], fallback)  # the fallback quotes the salary passage
+    finally:
+        server.__exit__(None, None, None)
+    assert answer.verification["status"] == "verified"
+    assert answer.citations[0].passage_id == salary[0].id
 
 
 def test_stray_markers_are_tidied_and_the_reply_ends_at_a_stop_sequence(monkeypatch, passages, fallback):
