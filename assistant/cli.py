@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.WARNING)  # on the handler: bm25s sets its own logger to DEBUG when imported
+    handler.setLevel(logging.WARNING)  # on the handler, so a library that lowers its own logger stays quiet
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:

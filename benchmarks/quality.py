@@ -41,6 +41,10 @@ def by_kind(items, results) -> dict[str, dict[str, float]]:
         for kind in item.get("kind", []) or ["untagged"]:
             groups[kind].append(result)
         groups["answerable" if item.get("answerable", True) else "unanswerable"].append(result)
+        if item.get("id", "")[:2] in ("g-", "b-", "c-"):  # the bank's writers: A wrote about the guide, B and C the rest
+            groups["(about the guide)" if item["id"].startswith("g-") else "(about the other documents)"].append(result)
+            if item.get("answerable", True) and not item["id"].startswith("g-"):
+                groups["(answerable, other documents)"].append(result)
     return {k: {"n": len(v), "correct": sum(r.correct for r in v) / len(v)} for k, v in sorted(groups.items())}
 
 

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["asked", "chunking", "corpus", "embedding", "grounding", "names", "query", "relevance", "retrieval", "text", "ui_render", "uploads"]
+MODULES = ["asked", "bands", "chunking", "corpus", "embedding", "grounding", "keywords", "names", "query", "relevance", "retrieval",
+           "terms", "text", "ui_render", "uploads"]
 
 
 @pytest.mark.parametrize("name", MODULES)
