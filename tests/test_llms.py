@@ -485,8 +485,17 @@ def test_qwen_in_process_answers_a_salary_question_with_cited_figures(qwen, guid
 
 @pytest.mark.qwen
 def test_qwen_in_process_names_the_city_with_the_most_jobs_and_no_other(qwen, guide_bot):
+    # Whatever the model writes, what is shown names Bangalore and no other city as the leader: its
+    # verified answer, or (when a sentence claims more than the passage, "the most ML jobs" for "the
+    # highest density of opportunities") the extractive answer with every dropped sentence explained.
     _, answer = ask_with(qwen, guide_bot, "Which city has the most ML jobs?")
-    assert_verified_and_grounded(answer)
+    status = answer.verification["status"]
+    assert status in ("verified", "fallback"), answer.verification
+    if status == "verified":
+        assert_verified_and_grounded(answer)
+    else:
+        assert answer.backend == "extractive" and answer.notice and answer.verification["dropped_sentences"]
+        assert all(d["reason"] for d in answer.verification["dropped_sentences"])
     assert "Bangalore" in answer.text
     for sentence in answer.text.split(". "):
         assert not re.search(r"(Pune|Hyderabad).*\b(most|highest|leader)\b", sentence), answer.text
