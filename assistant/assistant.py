@@ -19,25 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .config import Settings, load_settings
-from .errors import CorpusError, IndexBusyError, QuestionError
+from .errors import CorpusError, IndexBusyError
+from .indexing_folders import first_missing as _first_missing, remove_empty as _remove_empty
+from .query import clean_history as _clean_history, clean_question, keeps_terms as _keeps_terms
 from .schema import Answer, IngestReport
 
 log = logging.getLogger("assistant")
-_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")  # terminal escape sequences
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_question(question: str, limit: int) -> str:
-    """The question without control characters; QuestionError when empty or over `limit`."""
-    if not isinstance(question, str):
-        raise QuestionError("The question must be text.")
-    text = _CONTROL.sub(" ", _ANSI.sub("", question.replace("\x00", "")))
-    text = re.sub(r"[ \t\r\n]+", " ", text).strip()
-    if not text:
-        raise QuestionError("The question is empty: please type a question about the documents.")
-    if len(text) > limit:
-        raise QuestionError(f"The question is {len(text):,} characters long; the limit is {limit:,}. Please shorten it.")
-    return text
 
 
 class Assistant:
@@ -387,32 +374,11 @@ class Assistant:
         return {d["source"] for d in self._indexer.documents() if d["scope"] == (scope or "")}
 
 
-def _keeps_terms(question: str, condensed: str) -> bool:
-    """Does an LLM's standalone question keep every topic word the user typed?
-
-    A small model may just repeat the previous question ("And for seniors?" -> "What do junior ML
-    engineers earn?"); then the rewrite made without an LLM is the better query.
-    """
-    from .query import content_terms
-    from .text import stem
-
-    kept = {stem(t) for t in content_terms(condensed)}
-    return all(stem(t) in kept for t in content_terms(question))
-
-
 class _Found:
     """Retrieval alone, for `Assistant.retrieve`: the hits without their evidence."""
 
     def __init__(self, hits):
         self.hits = hits
-
-
-def _clean_history(history) -> list[dict]:
-    out = []
-    for turn in history or []:
-        if isinstance(turn, dict) and turn.get("role") in ("user", "assistant") and isinstance(turn.get("content"), str):
-            out.append({"role": turn["role"], "content": turn["content"][:4000]})
-    return out
 
 
 def _pieces(text: str, words: int = 4) -> Iterator[str]:
@@ -423,28 +389,6 @@ def _pieces(text: str, words: int = 4) -> Iterator[str]:
 
 _default: Assistant | None = None
 _default_lock = threading.Lock()
-
-
-def _first_missing(folder: Path) -> Path | None:
-    """The topmost of `folder` and its parents that does not exist yet, or None when `folder` exists."""
-    missing = None
-    for path in (folder, *folder.parents):
-        if path.exists():
-            break
-        missing = path
-    return missing
-
-
-def _remove_empty(folder: Path, top: Path):
-    """Undo a folder made by a failed call: its lock file, then each empty folder up to `top`."""
-    (folder / ".write.lock").unlink(missing_ok=True)
-    for path in (folder, *folder.parents):
-        try:
-            path.rmdir()  # only ever removes an empty folder
-        except OSError:
-            return
-        if path == top:
-            return
 
 
 def ask(question: str, history: list[dict] | None = None) -> Answer:

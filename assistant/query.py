@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import QuestionError
 from .figures import Figure, experience_years, parse_money
 from .lexicon import FOCUS_HIGH, FOCUS_LOW, SLOTS, STOPWORDS, SYNONYMS
 from .names import find_names
-from .text import tokens
+from .text import stem, tokens
 
 _CONNECTIVE = re.compile(
     r"^\s*(?:(?:and|or|but|also|so|ok|okay|then)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|same\s+(?:for|in)|and\s+for|for|in|at|with)?\b\s*",
@@ -212,3 +213,39 @@ def _find_slot(text: str, words: set[str]) -> str | None:
 
 def _replace_word(text: str, old: str, new: str) -> str:
     return re.sub(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", new, text, count=1, flags=re.I)
+
+
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")  # terminal escape sequences
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_question(question: str, limit: int) -> str:
+    """The question without control characters; QuestionError when empty or over `limit`."""
+    if not isinstance(question, str):
+        raise QuestionError("The question must be text.")
+    text = _CONTROL.sub(" ", _ANSI.sub("", question.replace("\x00", "")))
+    text = re.sub(r"[ \t\r\n]+", " ", text).strip()
+    if not text:
+        raise QuestionError("The question is empty: please type a question about the documents.")
+    if len(text) > limit:
+        raise QuestionError(f"The question is {len(text):,} characters long; the limit is {limit:,}. Please shorten it.")
+    return text
+
+
+def clean_history(history) -> list[dict]:
+    """The user and assistant turns of a chat history, as text of at most 4,000 characters each."""
+    out = []
+    for turn in history or []:
+        if isinstance(turn, dict) and turn.get("role") in ("user", "assistant") and isinstance(turn.get("content"), str):
+            out.append({"role": turn["role"], "content": turn["content"][:4000]})
+    return out
+
+
+def keeps_terms(question: str, condensed: str) -> bool:
+    """Does an LLM's standalone question keep every topic word the user typed?
+
+    A small model may just repeat the previous question ("And for seniors?" -> "What do junior ML
+    engineers earn?"); then the rewrite made without an LLM is the better query.
+    """
+    kept = {stem(t) for t in content_terms(condensed)}
+    return all(stem(t) in kept for t in content_terms(question))
