@@ -52,7 +52,8 @@ def test_nothing_in_the_repository_reads_outside_it():
 
 
 def test_the_check_above_catches_a_read_outside():
-    bad = 'DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"  # ../shared/eval'
+    outside = "sha" + "red"  # spelt in two, so a text search of the repository doesn't take this test for a read
+    bad = f'DEV = Path(__file__).resolve().parents[2] / "{outside}" / "eval" / "dev.jsonl"  # ../{outside}/eval'
     assert any(p.search(bad) for p in _OUTSIDE)
     m = _FILE_ANCESTOR.search(bad)
     assert m and not (ROOT / "tests" / "x.py").parents[int(m.group(1))].is_relative_to(ROOT)
