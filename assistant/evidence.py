@@ -167,7 +167,7 @@ def _stems(text: str, kinds: bool = False) -> set[str]:
     """Word stems of `text`; with `kinds`, also a mark for each kind of named thing it holds."""
     out = {stem(t) for t in tokens(text)}
     if kinds:
-        out |= {_KIND_MARK + kind for kind, _, _ in find_names(text) if kind in ("place", "employer")}
+        out |= {_KIND_MARK + kind for kind, _, _ in find_names(text, fuzzy=False) if kind in ("place", "employer")}
     return out
 
 
@@ -217,6 +217,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             all_bands = {(b.start, b.end) for b in hit.bands}
             band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
         money = any(f.kind == "money" for f in extract_figures(text))
+        names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))
         facet_scores = []
         matched = frozenset()
         overlap0 = 0.0
@@ -229,7 +230,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             names_held = sum(1 for name in named if mentions(name, text) or mentions(name, p.section))
             salary = ev.salary if f == 0 else bool(_SALARY.search(facet.text))  # a part that asks no pay gets no pay bonus
             score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
-            if wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text)):
+            if names_place:
                 score += 0.15  # "which city…?" is answered by a line naming a place
             facet_scores.append(score)
             if f == 0:

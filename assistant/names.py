@@ -143,10 +143,12 @@ _ORDINAL_RANGE = re.compile(r"\b(month|week|day|step|phase|stage|round|level|mod
 _YEAR = re.compile(r"(?<![\w₹.,-])((?:19[6-9]|20[0-4])\d)(?![\w%+,.-]|\.\d)")
 
 
-def find_names(text: str) -> list[tuple[str, str, str]]:
+def find_names(text: str, fuzzy: bool = True) -> list[tuple[str, str, str]]:
     """(kind, canonical name, as written) for every named thing in `text`, in order.
 
     A calendar year ("in 2019") is a named thing too: a document about 2026 doesn't answer it.
+    `fuzzy` also matches misspelt places and employers, as users type them ("bangalor"); a
+    document's text is read without it.
 
     >>> find_names("Do data scientists in Bengaluru earn more than at TCS?")
     [('role', 'data-scientist', 'data scientists'), ('place', 'bengaluru', 'Bengaluru'), ('employer', 'tcs', 'TCS')]
@@ -154,7 +156,7 @@ def find_names(text: str) -> list[tuple[str, str, str]]:
     ([], [('year', '2019', '2019')])
     """
     out = [(m.start(), ("year", m.group(1), m.group(1))) for m in _YEAR.finditer(text)]
-    out += _near_spellings(text)
+    out += _near_spellings(text) if fuzzy else []
     out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}" + (f"-{int(m.group(3))}" if m.group(3) else ""),
                           m.group(0))) for m in _ORDINAL_RANGE.finditer(text) if _ORDINAL.match(text, m.start())]
     for m in _matcher().finditer(text):
