@@ -110,18 +110,13 @@ def _continuation(best: Unit, units: list[Unit], chosen: list[Unit]) -> list[Uni
 
 
 def _facet_covered(ev: Evidence, f: int, unit: Unit) -> bool:
-    facet = ev.facets[f]
-    names = [name for kind, name, _ in facet.names if kind != "role"]
-    own = [name for name in names if name not in {n for _, n, _ in ev.facets[0].names if not _in_facet(n, f, ev)}]
-    if own:
-        from .names import mentions
+    """Does `unit` answer part `f`: it names the part's place or employer, else it scores well for it."""
+    from .names import mentions
 
-        return any(mentions(n, unit.text) or mentions(n, unit.hit.passage.section) for n in own)
+    names = [name for kind, name, _ in ev.facets[f].names if kind != "role"]
+    if names:
+        return any(mentions(n, unit.text) or mentions(n, unit.hit.passage.section) for n in names)
     return unit.facet_scores[f] >= 0.45
-
-
-def _in_facet(name: str, f: int, ev: Evidence) -> bool:
-    return any(n == name for _, n, _ in ev.facets[f].names)
 
 
 def _facet_of(unit: Unit, ev: Evidence) -> int:
