@@ -66,6 +66,10 @@ def _white(color) -> bool:
     return all(v >= 0.95 for v in values) if len(values) in (1, 3) else all(v <= 0.05 for v in values)
 
 
+# Typeset ligatures (Chromium and TeX write "ﬁ", "ﬀ" as one glyph): read as their letters, as a reader does.
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"})
+
+
 def _page_lines(page, number: int) -> list[_Line]:
     width, height = float(page.width), float(page.height)
 
@@ -81,7 +85,7 @@ def _page_lines(page, number: int) -> list[_Line]:
     page = page.filter(visible)
     tables = []
     for found in page.find_tables():
-        rows = [[clean(c or "") for c in row] for row in found.extract()]
+        rows = [[clean((c or "").translate(_LIGATURES)) for c in row] for row in found.extract()]
         if rows and max(len(r) for r in rows) >= 2:
             tables.append((found.bbox, rows))
     words = page.extract_words(extra_attrs=["size", "fontname"], keep_blank_chars=False)
@@ -89,7 +93,7 @@ def _page_lines(page, number: int) -> list[_Line]:
     def in_table(w) -> bool:
         return any(x0 - 1 <= w["x0"] and w["x1"] <= x1 + 1 and top - 1 <= w["top"] and w["bottom"] <= bottom + 1 for (x0, top, x1, bottom), _ in tables)
 
-    words = [w for w in words if not in_table(w)]
+    words = [{**w, "text": w["text"].translate(_LIGATURES)} for w in words if not in_table(w)]
     gutter = _gutter(words, width, [bbox for bbox, _ in tables])
     lines = _group_lines(words, gutter, number)
     for (x0, top, x1, bottom), rows in tables:

@@ -260,3 +260,10 @@ def test_any_pipe_table_becomes_whole_row_lines_inside_passages(header, rows):
     _assert_exact(doc, passages, 300)
     expected = [row_line(r, header) for r in rows if any(c.strip() for c in r)]
     assert [doc.text[s:e] for t in doc.tables for s, e in t.rows] == [line for line in expected if line]
+
+
+def test_pdf_ligatures_read_as_their_letters():
+    # Chromium typesets "fi", "ff" as one glyph; a quote must say "offer", not "o\ufb00er".
+    doc = read_document(ROOT / "tests" / "data" / "documents" / "ml-interviews-startups-vs-mncs.pdf")
+    assert not any("\ufb00" <= ch <= "\ufb06" for ch in doc.text)
+    assert "fi" in doc.text and "ff" in doc.text
