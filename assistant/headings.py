@@ -25,6 +25,14 @@ _SEQUENCE = re.compile(
     r"[ \t]*\d*(?:[ \t]*(?:-|–|to|&|and)[ \t]*\d+)?[ \t]*[:.)–—-][ \t]*\S",
     re.I,
 )
+_DOTTED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+\S")  # "3.1 Fresher", "2.4.1 Limits"
+_NUMBER = re.compile(r"^(?:(?:part|chapter|section|module|unit)[ \t]+)?(\d{1,2}(?:\.\d{1,2})*)\b", re.I)
+# A byline or dateline under a title ("Compiled by the editors, May 2026") is not a heading.
+_BYLINE = re.compile(
+    r"^(?:(?:compiled|written|edited|prepared|published|updated|last updated|reviewed|posted)\b.*\b(?:by|on)\b|by\s+[A-Z])"
+    r"|,\s*(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}$",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
 _FUNCTION_WORDS = {
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
@@ -45,11 +53,13 @@ def _kind(line: str, first: bool) -> str | None:
     """What sort of heading `line` could be, judged from the line alone."""
     if not line or not (line[0].isupper() or line[0].isdigit()):
         return None
-    limit_words, limit_chars = (20, 160) if first else (14, 100)
+    limit_words, limit_chars = (20, 160) if first or line.endswith("?") else (14, 100)  # a question may run longer
     body = re.sub(r"^\d{1,2}[.)]\s+", "", line)  # "1. Learn ..." is one phrase, not two sentences
     if len(line) > limit_chars or len(line.split()) > limit_words or re.search(r"[.!?]\s+\S", body):
         return None
-    if _SEQUENCE.match(line) and line[-1] not in ".,;":
+    if _BYLINE.search(line):
+        return None
+    if (_SEQUENCE.match(line) or _DOTTED.match(line)) and line[-1] not in ".,;":
         return "sequence"
     if _NUMBERED.match(line):
         return "sequence" if line[-1] not in ".,;:!?" and len(line.split()) <= 10 else None
@@ -131,9 +141,14 @@ def _levels(text: str, filled, found: list[tuple[int, int, str, int]]) -> list[H
     headings: list[Heading] = []
     run: tuple[str, int] | None = None  # (kind, level) of the run of steps, questions or names under way
     last_n = -2
+    numbers: list[tuple[str, int]] = []  # (number, level) of the numbered headings so far: "3" of "Part 3"
     for start, end, kind, n in found:
         prev_line = text[filled[n - 1][0] : filled[n - 1][1]].strip() if n else ""
-        if not headings and n < 3:
+        number = _NUMBER.match(text[start:end]) if kind == "sequence" else None
+        parent = number and "." in number[1] and next((lv for num, lv in reversed(numbers) if num == number[1].rsplit(".", 1)[0]), None)
+        if parent:
+            level = min(parent + 1, 6)  # "3.1" sits under "Part 3" or "3.", whatever came between
+        elif not headings and n < 3:
             level, run = 1, None
         elif kind in ("sequence", "question", "name") and headings and (last_n == n - 1 or prev_line.endswith(":")):
             level = min(headings[-1].level + 1, 6)  # a run opening straight under a heading, or after a lead-in
@@ -144,6 +159,8 @@ def _levels(text: str, filled, found: list[tuple[int, int, str, int]]) -> list[H
         else:
             level = 2
             run = (kind, 2) if kind in ("sequence", "question") else None
+        if number:
+            numbers.append((number[1], level))
         headings.append(Heading(level, start, end))
         last_n = n
     return headings

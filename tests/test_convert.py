@@ -267,3 +267,31 @@ def test_pdf_ligatures_read_as_their_letters():
     doc = read_document(ROOT / "tests" / "data" / "documents" / "ml-interviews-startups-vs-mncs.pdf")
     assert not any("\ufb00" <= ch <= "\ufb06" for ch in doc.text)
     assert "fi" in doc.text and "ff" in doc.text
+
+
+def test_plain_text_numbered_subsections_questions_and_bylines():
+    text = (
+        "Pay in India: A Field Guide\nCompiled by the editors of a newsletter, May 2026\n\n"
+        "A guide to offers, based on many of them.\n\nPart 3: Pay by level\nOffers vary by level, as below.\n\n"
+        "3.1 Freshers (0-1 years)\nMost fresher offers fall between 8 and 14 LPA.\n\n"
+        "3.2 Two to four years\nThis is the busiest band.\n\nPart 4: Quick answers\n\n"
+        "Q: Is it worth switching from a classic engineering role to a new title just for the pay?\nA: Rarely.\n\n"
+        "Q: Do these roles need a PhD?\nA: No.\n"
+    )
+    found = [(h.level, text[h.start : h.end]) for h in detect_headings(text)]
+    assert found == [
+        (1, "Pay in India: A Field Guide"), (2, "Part 3: Pay by level"), (3, "3.1 Freshers (0-1 years)"),
+        (3, "3.2 Two to four years"), (2, "Part 4: Quick answers"),
+        (3, "Q: Is it worth switching from a classic engineering role to a new title just for the pay?"),
+        (3, "Q: Do these roles need a PhD?"),
+    ]
+
+
+def test_pdf_paragraphs_follow_the_documents_own_line_spacing():
+    # Chromium sets body text at 1.6 line height: a fixed share of the type size split every line.
+    doc = read_document(ROOT / "tests" / "data" / "documents" / "ml-interviews-startups-vs-mncs.pdf")
+    passages = chunk_document(doc)
+    _assert_exact(doc, passages)
+    assert any("went from first call to written offer in a median of 9 days, while an MNC capability centre took 41 days" in p.text for p in passages)
+    table = next(t for t in doc.tables if "Median days" in doc.text[t.start : t.end])
+    assert table.caption.startswith("Table 1: How ML interview loops compare") and table.caption.endswith("December 2025)")
