@@ -187,13 +187,21 @@ def standalone(question: str, previous: str) -> str:
     return f"{question.rstrip('?. ')} ({previous.rstrip('?. ')})?"
 
 
+# An opening that leans on what was said: "and…", "what about…", after a filler ("ok and startups?").
+_LEANS = re.compile(
+    r"^\s*(?:(?:ok|okay|ohk|ok so|so|hmm+|right|cool|great|nice|thanks|thank you|achha|acha|accha|theek hai|fine)\b[\s,.!]*)*"
+    r"(?:and|or|but|also|what about|how about|what of|same for|then)\b",
+    re.I,
+)
+
+
 def is_follow_up(question: str) -> bool:
     """Does the question lean on the conversation (ellipsis, a pronoun, a bare name)?"""
     words = tokens(question)
     terms = content_terms(question)
-    if re.match(r"^\s*(and|or|but|also|what about|how about|what of|same for|then)\b", question, re.I):
+    if _LEANS.match(question):
         return True
-    if len(terms) <= 1 and len(words) <= 4:
+    if len(terms) <= 1 and len(words) <= 8:  # "tier 3 mein kitna milta hai?": one topic word, the rest is grammar
         return True
     pronouns = _PRONOUNS & set(words)
     if pronouns <= {"they", "them", "their"} and len(terms) >= 2:

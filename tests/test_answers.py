@@ -99,6 +99,8 @@ def test_indian_salary_conventions(guide_bot, question, band):
         ([("user", "What do junior ML engineers earn?"), ("assistant", "8-12 LPA [1].")], "how about with 10 years?", "Senior/Lead"),
         ([("user", "How much do senior ML engineers earn?"), ("assistant", "30-60 LPA [1].")], "Is that more than backend developers?", "20-30% premium"),
         ([("user", "what companies hire in Bangalore?"), ("assistant", "Flipkart, Swiggy [1].")], "and in Hyderabad?", "Novartis"),
+        ([("user", "What do junior ML engineers earn?"), ("assistant", "8-12 LPA [1].")], "ok and seniors?", "Senior/Lead"),
+        ([("user", "What do junior ML engineers earn?"), ("assistant", "8-12 LPA [1].")], "seniors ko kitna milta hai?", "Senior/Lead"),
     ],
 )
 def test_follow_ups_use_the_history(guide_bot, history, question, expect):
