@@ -21,14 +21,19 @@ import re
 from dataclasses import dataclass
 
 from .claims import claim_problem, clauses
+from .binding import misattached, replaced_subject, swapped
 from .figures import extract_figures, figure_supported
 from .names import find_names, mentions
-from .relations import DIRECTED, contradicted, relations, same_direction, superlative
-from .wording import (FUNCTION, LEVEL_WORDS, TOKEN, UNITS, inner_capital, is_name, levels, name_keys,
-                      sing, split_key, stems, without_figures)
+from .relations import DIRECTED, contradicted, dropped_negation, relations, same_direction, superlative
+from .wording import (FUNCTION, LEVEL_WORDS, TOKEN, UNITS, content_stems, inner_capital, is_name, kinds,
+                      levels, name_keys, sing, split_key, stems, without_figures)
 
 __all__ = ["agreement_problem", "claim_problem", "levels"]
 
+# The subject of every document here, which a title may supply ("... to ML Engineer"); any other
+# role a claim speaks of must be in the cited sentence or its section.
+_FIELD_ROLES = frozenset({"ml-engineer", "machine-learning-engineer"})
+SUPPORT = 0.5  # share of a clause's content words one cited sentence (with its headings) must hold
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
 _NUMBER_WORDS.update({w: str(i) for i, w in enumerate(
@@ -46,6 +51,7 @@ class _Unit:
     relations: frozenset[str]
     text: str
     heading: str = ""  # the passage's section and title, which hold figures too ("Months 3-4")
+    section: str = ""  # the section alone: what the sentence is about, which a title is not
 
 
 def agreement_problem(sentence: str, passages: list, question: str = "") -> str | None:
@@ -90,16 +96,33 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
         if missing_levels:
             return f"speaks of {', '.join(sorted(missing_levels))} level, which the cited passage does not"
         together = [u for u in units if _holds(u, names, lv)]
+        about = _about(clause)
+        if about:
+            together = [u for u in together if _speaks_of(u, about)]
+            if not together:
+                return f"says it of {', '.join(sorted(about))}, which no cited sentence speaks of"
+        thin = _thin(clause, together or units)
+        if thin:
+            return thin
         figures = extract_figures(clause)
-        if figures and (names or lv):
+        if figures and (names or lv or about):
             for fig in figures:
                 if not any(figure_supported(fig, f"{u.text} {u.heading}") for u in together):
-                    who = ", ".join(sorted(names | lv))
+                    who = ", ".join(sorted(names | lv | about))
                     return f"puts {fig.raw} with {who}, which no cited sentence does"
         for fig in figures:
-            wrong = _misattached(fig, clause, units)
+            wrong = misattached(fig, clause, [u.text for u in units])
             if wrong:
                 return wrong
+        wrong = swapped(clause, [u.text for u in units]) if len(figures) > 1 else None
+        if wrong:
+            return wrong
+        wrong = replaced_subject(clause, [u.text for u in units])
+        if wrong:
+            return wrong
+        denied = dropped_negation(clause, [u.text for u in together or units])
+        if denied:
+            return denied
         opposite = contradicted(clause, [u.words for u in ([u for u in together if u.words] or units)])
         if opposite:
             return opposite
@@ -134,7 +157,7 @@ def _units(passage) -> list[_Unit]:
             words = tuple(sing(w.lower()) for w in TOKEN.findall(sentence))
             units.append(_Unit(words, frozenset(name_keys(sentence, skip_first=True)), context,
                                levels(sentence) | levels(context_text), relations(sentence),
-                               sentence, context_text))
+                               sentence, context_text, getattr(passage, "section", "") or ""))
     return units
 
 
@@ -190,28 +213,28 @@ def _holds(unit: _Unit, names: set[str], wanted: frozenset[str]) -> bool:
     return names <= unit.names | unit.context | set(unit.words) and wanted <= unit.levels
 
 
+def _about(clause: str) -> frozenset[str]:
+    """The roles and kinds of employer a clause speaks of, the field's own role aside."""
+    roles = {key for kind, key, _ in find_names(clause, fuzzy=False) if kind == "role"}
+    return frozenset((roles - _FIELD_ROLES) | kinds(clause))
 
 
-_MARGIN = 3  # words by which the closest part must beat the next before a figure is judged misplaced
-_PART = re.compile(r"\s*(?:;|,?\s+(?:against|versus|vs\.?|compared with|while|whereas|but)\s+)\s*", re.I)
+def _speaks_of(unit: _Unit, about: frozenset[str]) -> bool:
+    """Whether the unit's own text or section names every role and kind in `about`."""
+    text = f"{unit.text} {unit.section}"
+    found = kinds(text)
+    return all(a in found or mentions(a, text) for a in about)
 
 
-def _misattached(fig, clause: str, units: list[_Unit]) -> str | None:
-    """A figure the cited sentence gives to another thing: "stayed ... 32%" against "switched
-    ... 32%, against 9% for those who stayed". The part of a cited sentence that shares the most
-    words with the clause must hold the figure, when that part holds figures at all."""
-    own = next((p for p in _PART.split(clause) if fig.raw in p), clause)
-    words = {s for s in stems(own) if s}
-    parts = [p for u in units for p in _PART.split(u.text) if p and extract_figures(p)]
-    if len(parts) < 2:
+def _thin(clause: str, units: list[_Unit]) -> str | None:
+    """The clause's content words are spread over the passage rather than said by one sentence
+    of it: "basic data science courses are enough to land the high-paying roles" against "...
+    candidates who have taken basic data science courses. To land the high-paying roles, you
+    must demonstrate engineering rigor"."""
+    own = content_stems(clause)
+    if len(own) < 3:
         return None
-    overlap = lambda p: len(words & {s for s in stems(p) if s})  # noqa: E731
-    scored = sorted(parts, key=overlap, reverse=True)
-    best = scored[0]
-    if overlap(best) < overlap(scored[1]) + _MARGIN:
-        return None  # no part stands out clearly: nothing to say
-    if figure_supported(fig, best) or not any(figure_supported(fig, p) for p in parts):
-        return None
-    return f"puts {fig.raw} with what the cited passage gives another figure"
-
-
+    best = max((len(own & content_stems(f"{u.text} {u.heading}")) for u in units), default=0)
+    if best < SUPPORT * len(own) or (best == SUPPORT * len(own) and best < len(own)):
+        return f"no cited sentence says this: its words are spread over the passage ({best} of {len(own)} in one sentence)"
+    return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .wording import FUNCTION, TOKEN, stems, without_figures
+from .wording import FUNCTION, TOKEN, content_stems, stems, without_figures
 
 # Relation classes. Directed ones compare two things, so the order of the names around them counts.
 RELATIONS: dict[str, frozenset[str]] = {
@@ -51,6 +51,8 @@ _OPPOSITES = [
 ]
 _OPPOSITE = {w: frozenset(b.split()) for a, b in _OPPOSITES for w in a.split()} | {
     w: frozenset(a.split()) for a, b in _OPPOSITES for w in b.split()}
+# Words that deny what follows them; "rarely" too: "product companies rarely look at them".
+_DENY = RELATIONS["not"] | frozenset("rarely seldom hardly nobody nothing".split())
 _WINDOW = 4  # content words on each side of a relation word that say what it relates
 
 
@@ -77,6 +79,35 @@ def contradicted(clause: str, candidates: list[tuple[str, ...]]) -> str | None:
         opposite = _OPPOSITE.get(word)
         if opposite and opposite & best_words and not words & _OPPOSITE.get(next(iter(opposite)), frozenset()) & best_words:
             return f"says '{word}' where the cited passage says '{sorted(opposite & best_words)[0]}'"
+    return None
+
+
+def dropped_negation(clause: str, texts: list[str]) -> str | None:
+    """The cited sentence closest to the clause denies what the clause asserts: it has a "not"
+    (or "never", "rarely", ...) before words the clause repeats, and the clause has none.
+
+    >>> dropped_negation("You need a job title to get MLOps experience",
+    ...                  ["You do not need a job title to get MLOps experience."])
+    "drops the cited sentence's 'not'"
+    >>> dropped_negation("Companies want engineers who can deploy", ["Companies want engineers who can deploy, not just train."]) is None
+    True
+    """
+    words = [w.lower() for w in TOKEN.findall(clause)]
+    if any(w in _DENY or w.endswith(("n't", "n’t")) for w in words):
+        return None
+    claim = content_stems(clause)
+    if not claim or not texts:
+        return None
+    best = max(texts, key=lambda t: len(claim & content_stems(t)))
+    if 2 * len(claim & content_stems(best)) < len(claim):
+        return None  # no cited sentence is close enough to be the one the clause restates
+    tokens = TOKEN.findall(without_figures(best))
+    for i, word in enumerate(tokens):
+        low = word.lower()
+        if low in _DENY or low.endswith(("n't", "n’t")):
+            denied = [s for s in (next(iter(content_stems(t)), "") for t in tokens[i + 1:i + 8]) if s][:3]
+            if denied and len(claim & set(denied)) >= min(2, len(denied)):
+                return f"drops the cited sentence's '{low}'"
     return None
 
 

@@ -40,6 +40,19 @@ LEVEL_WORDS = {
     "senior": "senior", "seniors": "senior", "senior-level": "senior", "principal": "senior",
     "senior/lead": "senior",
 }
+# Kinds of employer, a fact of the field like the levels: a claim about startups is not one about GCCs.
+_KINDS = {
+    "startup": r"start-?ups?", "product company": r"product[- ](?:compan(?:y|ies)|firms?|MNCs?)",
+    "mnc": r"MNCs?|multinationals?", "gcc": r"GCCs?|global capability cent(?:re|er)s?",
+    "it services": r"IT[- ]services|IT firms?|service compan(?:y|ies)", "unicorn": r"unicorns?",
+    "big tech": r"big[- ]tech", "bank": r"banks?|BFSI", "consultancy": r"consultanc(?:y|ies)|consulting firms?",
+}
+_KIND = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in _KINDS.items()}
+# Words any salary or career sentence may add to its passage without claiming more ("earns",
+# "experience", "range"): money and time words, as grounding's overlap check reads them too.
+GENERIC = frozenset("earn earns earned earning make makes paid pay pays paying salary salaries median "
+                    "range per annum year years yearly month months monthly experience typically "
+                    "usually about around roughly approximately".split())
 _YEARS = re.compile(r"\b(\d{1,2})\s*(?:[–-]\s*\d{1,2}|\+)\s*(?:years?|yrs?)\b", re.I)
 
 
@@ -50,6 +63,26 @@ def levels(text: str) -> frozenset[str]:
         low = int(m.group(1))
         found.add("junior" if low <= 2 else "mid" if low <= 5 else "senior")
     return frozenset(found)
+
+
+def kinds(text: str) -> frozenset[str]:
+    """Kinds of employer a text names.
+
+    >>> sorted(kinds("Early-stage startups and product MNCs, unlike IT services firms"))
+    ['it services', 'mnc', 'product company', 'startup']
+    """
+    return frozenset(k for k, pattern in _KIND.items() if pattern.search(text))
+
+
+def content_stems(text: str) -> set[str]:
+    """The stems a claim must find in its cited sentence: content words made singular, levels
+    read as their level ("freshers" -> "junior"), generic money and time words left out."""
+    out = set()
+    for w in (t.lower() for t in TOKEN.findall(without_figures(text))):
+        if w in FUNCTION or w in UNITS or w in GENERIC:
+            continue
+        out.add(LEVEL_WORDS.get(w, sing(w))[:5])
+    return out
 
 
 def without_figures(text: str) -> str:
