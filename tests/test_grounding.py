@@ -200,12 +200,75 @@ def test_a_negation_the_passage_lacks_is_dropped(skills):
     assert "'not'" in _reasons(report)[0]
 
 
-# --- the labelled set ---------------------------------------------------------------------
+def _passage(text: str, section: str = "", source: str = "doc.md") -> Passage:
+    return Passage(section or "p", text, source, section)
 
-def _labelled() -> list[dict]:
+
+def test_a_claim_stitched_from_two_sentences_is_dropped():
+    stand_out = guide_passage("The market is saturated", 1, "How to Stand Out")
+    clean, _, report = verify("Basic data science courses are enough to land the high-paying roles [1]. "
+                              "To land the high-paying roles, you must demonstrate engineering rigor [1].", [stand_out])
+    assert clean == "To land the high-paying roles, you must demonstrate engineering rigor [1]."
+    assert _reasons(report)[0].startswith("no cited sentence says this")
+
+
+def test_a_claim_about_another_kind_of_employer_or_role_is_dropped():
+    coding = _passage("Dynamic programming comes up mostly at product MNCs.", "Round-by-round preparation > 1. Coding round")
+    clean, _, report = verify("Dynamic programming comes up mostly at early-stage startups [1]. "
+                              "Dynamic programming comes up mostly at product MNCs [1].", [coding])
+    assert clean == "Dynamic programming comes up mostly at product MNCs [1]."
+    assert _reasons(report) == ["says it of startup, which no cited sentence speaks of"]
+    # a role only the document's title names is not what the cited sentence is about
+    gap = Passage("p", "Backend engineers often underestimate this part.", "switch.txt", "The skills gap",
+                  title="From Data Scientist or Software Engineer to ML Engineer")
+    clean, _, report = verify("Data scientists often underestimate this part [1].", [gap])
+    assert clean == "" and "data-scientist" in _reasons(report)[0]
+
+
+def test_a_claim_that_drops_the_passages_not_is_dropped():
+    mlops = _passage("You do not need a job title to get MLOps experience. Set up experiment tracking with MLflow.")
+    clean, _, report = verify("You need an MLOps job title to get MLOps experience [1]. "
+                              "You can set up experiment tracking with MLflow [1].", [mlops])
+    assert clean == "You can set up experiment tracking with MLflow [1]."
+    assert _reasons(report) == ["drops the cited sentence's 'not'"]
+
+
+def test_figures_swapped_between_their_words_are_dropped():
+    internal = _passage("Of the 31 switchers I have mentored, 19 moved into ML engineering inside their own company first.")
+    clean, _, report = verify("Of the 19 switchers the author mentored, 31 moved inside their own company first [1]. "
+                              "19 of the 31 switchers moved into ML engineering inside their own company [1].", [internal])
+    assert clean == "19 of the 31 switchers moved into ML engineering inside their own company [1]."
+    assert _reasons(report) == ["puts 19 where the cited passage puts 31"]
+
+
+def test_what_a_passage_says_of_one_subject_is_not_moved_to_another():
+    hikes = _passage("Respondents who switched jobs in the last year reported a median hike of 32%, "
+                     "against 9% for those who stayed with the same company.")
+    text = ("Respondents who stayed with the same company reported a median hike of 32% [1]. "
+            "Those who stayed with the same company reported a median hike of 9% [1].")
+    clean, _, report = verify(text, [hikes])
+    assert clean == "Those who stayed with the same company reported a median hike of 9% [1]."
+    assert _reasons(report)[0].startswith("gives what the cited sentence says of")
+    weekly = _passage("Students and people between jobs can aim for 25 to 30 hours a week.", "Weekly time")
+    clean, _, _ = verify("Working professionals can aim for 25 to 30 hours a week [1]. "
+                         "Students can aim for 25 to 30 hours a week [1].", [weekly])
+    assert clean == "Students can aim for 25 to 30 hours a week [1]."
+
+
+@pytest.mark.parametrize("module", ["wording", "claims", "relations", "agreement", "binding"])
+def test_the_verifier_modules_worked_examples(module):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(f"assistant.{module}")).failed == 0
+
+
+# --- the labelled sets --------------------------------------------------------------------
+
+def _labelled(name: str = "sentences") -> list[dict]:
     from tests.conftest import DATA, load_jsonl
 
-    return load_jsonl(DATA / "verifier" / "sentences.jsonl")
+    return load_jsonl(DATA / "verifier" / f"{name}.jsonl")
 
 
 def _cited(item: dict) -> list[Passage]:
@@ -215,20 +278,33 @@ def _cited(item: dict) -> list[Passage]:
             if n in cited else Passage(f"empty{n}", "", "") for n in range(1, max(cited, default=0) + 1)]
 
 
-def test_the_labelled_set_is_whole():
-    items = _labelled()
-    assert len(items) >= 150 and len({i["id"] for i in items}) == len(items)
+@pytest.mark.parametrize("name, least", [("sentences", 150), ("heldout", 100)])
+def test_the_labelled_set_is_whole(name, least):
+    items = _labelled(name)
+    assert len(items) >= least and len({i["id"] for i in items}) == len(items)
     assert {i["label"] for i in items} == {"good", "bad"}
     assert all(i["label"] == "good" or i["failure"] for i in items)  # every bad one says how it is bad
     for item in items:
         assert set(map(str, markers(item["sentence"]))) >= set(item["passages"]), item["id"]
 
 
-def test_the_verifier_keeps_few_bad_sentences_and_most_good_ones():
+def test_the_held_out_set_is_written_over_passages_the_tuning_set_does_not_cite():
+    items = _labelled("heldout")
+    assert all(i["id"].startswith("h-") and i["origin"] == "written" for i in items)
+    tuning = {p["text"] for i in _labelled() for p in i["passages"].values()}
+    shared = [i["id"] for i in items if tuning & {p["text"] for p in i["passages"].values()}]
+    assert len(shared) <= 0.02 * len(items), shared  # two sentences on the guide's salary list
+
+
+@pytest.mark.parametrize("name, most_bad_kept, least_recall", [
+    ("sentences", 0.02, 0.95),  # the set the rules were corrected against
+    ("heldout", 0.20, 0.75),  # written and labelled before them: what to expect on new text
+])
+def test_the_verifier_keeps_few_bad_sentences_and_most_good_ones(name, most_bad_kept, least_recall):
     """Measured with benchmarks/verifier_eval.py; the bounds sit just outside today's figures."""
-    items = _labelled()
+    items = _labelled(name)
     kept = [verify(i["sentence"], _cited(i), i["question"])[2]["kept"] == 1 for i in items]
     good = [i["label"] == "good" for i in items]
     bad_kept = sum(k and not g for k, g in zip(kept, good))
-    assert bad_kept / sum(kept) <= 0.06, bad_kept
-    assert sum(k and g for k, g in zip(kept, good)) / sum(good) >= 0.9
+    assert bad_kept / sum(kept) <= most_bad_kept, bad_kept
+    assert sum(k and g for k, g in zip(kept, good)) / sum(good) >= least_recall
