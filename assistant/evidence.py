@@ -346,12 +346,6 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
     topic = [t for t in facet.terms if t.word not in name_words]
     topic_missing = bool(qualifiers) and bool(topic) and sum(t.weight for t in topic) >= 0.5 * facet.total \
         and not any(t.stems & top_text_stems for t in topic)
-    # The same measured on the passage the best line comes from: a near miss shares most words with
-    # the corpus, but the passage that would answer lacks the one that matters.
-    local = _stems(passage_context(best.hit.passage), kinds) if best else set()
-    own = [t for t in facet.terms if t.own] or facet.terms
-    local_missing = [t.weight for t in own if not t.stems & local]
-    local_coverage = 1.0 - sum(local_missing) / (sum(t.weight for t in own) or 1.0)
     asked_words = set(tokens(ev.query.text))
     heading_match = any(len(set(tokens(h.passage.heading))) >= 2 and set(tokens(h.passage.heading)) <= asked_words for h in hits[:3])
     return {
@@ -368,8 +362,6 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
         "unit_overlap": max((u.overlap for u in units), default=0.0),
         "unknown": unknown / facet.total if facet.terms else 0.0,
         "missing_max": max(missing, default=0.0) / best_weight,
-        "local_missing": max(local_missing, default=0.0) / best_weight,
-        "local_coverage": local_coverage if own else 1.0,
         "band": 1.0 if any(h.band for h in hits[:3]) else 0.0,
         "lexical": 1.0 if lexical_top is not None and (lexical_top.lexical or 0) > 0 else 0.0,
         "best_score": best.score if best else 0.0,
