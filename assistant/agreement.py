@@ -52,6 +52,7 @@ class _Unit:
     text: str
     heading: str = ""  # the passage's section and title, which hold figures too ("Months 3-4")
     section: str = ""  # the section alone: what the sentence is about, which a title is not
+    row: str = ""  # for a table cell, its whole row: the row's names belong to each cell
 
 
 def agreement_problem(sentence: str, passages: list, question: str = "") -> str | None:
@@ -82,12 +83,15 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
     capitalised = known | name_keys(" ".join(question.split()[1:]))
     whole = " ".join(f"{u.text} {' '.join(u.context)}" for u in units) + " " + " ".join(
         f"{getattr(p, 'section', '')} {getattr(p, 'title', '')}" for p in passages)
+    wrong = replaced_subject(sentence, [u.text for u in units])
+    if wrong:
+        return wrong
     for at, clause in enumerate(clauses(sentence)):
         names = _names(clause, capitalised, starts_sentence=at == 0)
         lv, stated = levels(clause), relations(clause)
         missing = sorted(n for n in names if not _known(n, known | known_words, whole))
-        missing += sorted({key for kind, key, _ in find_names(clause)
-                           if kind != "year" and not mentions(key, whole)} - set(missing))
+        missing += sorted({key for kind, key, _ in find_names(clause, fuzzy=False)
+                           if kind != "year" and key not in _FIELD_ROLES and not mentions(key, whole)} - set(missing))
         missing += [w for w in _number_words(clause) if w not in known_words
                     and _NUMBER_WORDS[w] not in re.findall(r"\d+", whole)]
         if missing:
@@ -110,14 +114,14 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
                 if not any(figure_supported(fig, f"{u.text} {u.heading}") for u in together):
                     who = ", ".join(sorted(names | lv | about))
                     return f"puts {fig.raw} with {who}, which no cited sentence does"
+        for fig in figures if lv or about else ():
+            if not _in_own_part(fig, together, lv, about):
+                return f"puts {fig.raw} with {', '.join(sorted(lv | about))}, where the cited sentence gives it to another part"
         for fig in figures:
             wrong = misattached(fig, clause, [u.text for u in units])
             if wrong:
                 return wrong
         wrong = swapped(clause, [u.text for u in units]) if len(figures) > 1 else None
-        if wrong:
-            return wrong
-        wrong = replaced_subject(clause, [u.text for u in units])
         if wrong:
             return wrong
         denied = dropped_negation(clause, [u.text for u in together or units])
@@ -153,11 +157,13 @@ def _units(passage) -> list[_Unit]:
     context = frozenset(name_keys(context_text))
     units = []
     for line in (ln for ln in passage.text.splitlines() if ln.strip()):
-        for sentence in _row_cells(line) or re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line):
-            words = tuple(sing(w.lower()) for w in TOKEN.findall(sentence))
-            units.append(_Unit(words, frozenset(name_keys(sentence, skip_first=True)), context,
-                               levels(sentence) | levels(context_text), relations(sentence),
-                               sentence, context_text, getattr(passage, "section", "") or ""))
+        cells = _row_cells(line)
+        for at, sentence in enumerate(cells or re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line)):
+            row = _row_of(line, at) if cells else ""
+            words = tuple(sing(w.lower()) for w in TOKEN.findall(row or sentence))
+            units.append(_Unit(words, frozenset(name_keys(row or sentence, skip_first=True)), context,
+                               levels(row or sentence) | levels(context_text), relations(sentence),
+                               sentence, context_text, getattr(passage, "section", "") or "", row))
     return units
 
 
@@ -168,6 +174,16 @@ def _row_cells(line: str) -> list[str]:
     if len(cells) < 2 or not all(": " in c for c in cells):
         return []
     return [f"{cells[0]} | {cell}" for cell in cells[1:]]
+
+
+def _row_of(line: str, at: int) -> str:
+    """What cell `at` (after the first) of a table row is said with: the row's first cell, the
+    cell, and the other cells' values without their headers ("Startup: 15 days" does not make
+    the "IT services: 60 days" cell speak of startups)."""
+    cells = [c.strip() for c in line.strip().lstrip("-• ").split(" | ")]
+    own = cells[at + 1]
+    others = [c.split(": ", 1)[1] for i, c in enumerate(cells[1:]) if i != at]
+    return " | ".join([cells[0], own, *others])
 
 
 def _names(clause: str, known: set[str], starts_sentence: bool = True) -> set[str]:
@@ -221,7 +237,7 @@ def _about(clause: str) -> frozenset[str]:
 
 def _speaks_of(unit: _Unit, about: frozenset[str]) -> bool:
     """Whether the unit's own text or section names every role and kind in `about`."""
-    text = f"{unit.text} {unit.section}"
+    text = f"{unit.row or unit.text} {unit.section}"
     found = kinds(text)
     return all(a in found or mentions(a, text) for a in about)
 
@@ -234,7 +250,27 @@ def _thin(clause: str, units: list[_Unit]) -> str | None:
     own = content_stems(clause)
     if len(own) < 3:
         return None
-    best = max((len(own & content_stems(f"{u.text} {u.heading}")) for u in units), default=0)
+    best = max((len(own & content_stems(f"{u.row or u.text} {u.heading}")) for u in units), default=0)
     if best < SUPPORT * len(own) or (best == SUPPORT * len(own) and best < len(own)):
         return f"no cited sentence says this: its words are spread over the passage ({best} of {len(own)} in one sentence)"
     return None
+
+
+_PARTS = re.compile(r"\s*(?:;|,?\s+(?:against|versus|vs\.?|compared with|while|whereas|but)\s+)\s*", re.I)
+
+
+def _in_own_part(fig, units: list[_Unit], lv: frozenset[str], about: frozenset[str]) -> bool:
+    """Whether a part of a cited sentence (cut at "against", "while", ";", ...) holds the figure
+    and does not give it to another level, role or kind of employer than the clause's: "...
+    data scientists saw a median hike of 18%, while backend engineers saw 12%" does not give
+    18% to backend engineers. A part that names no level or role speaks of its sentence's."""
+    for unit in units:
+        if unit.row:
+            return True  # a table cell is bound by its own header
+        for part in _PARTS.split(unit.text):
+            if not figure_supported(fig, part):
+                continue
+            own_levels, own_about = levels(part), _about(part)
+            if (not own_levels or not lv or lv & own_levels) and (not own_about or not about or about & own_about):
+                return True
+    return not units

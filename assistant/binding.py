@@ -66,7 +66,9 @@ def swapped(clause: str, texts: list[str]) -> str | None:
             own = [w for f, w in pairs if _same(fig, f)]
             if not own or None in own or word in own:
                 continue  # the passage follows this figure with the same word, or with none
-            other = next((f for f, w in pairs if w == word and not _same(fig, f)), None)
+            others = [g for g, _ in _followed(clause) if g is not fig]
+            other = next((f for f, w in pairs if w == word and not _same(fig, f)
+                          and any(_same(g, f) for g in others)), None)
             if other is not None:
                 return f"puts {fig.raw} where the cited passage puts {other.raw}"
     return None
@@ -127,8 +129,8 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
     if run < 3 or at_claim + run < len(own) or not 0 < len(claim_subject) <= 5 or not 0 < len(part_subject) <= 5:
         return None
     extra, missing = claim_subject - part_subject, part_subject - claim_subject
-    if not extra or not missing:
-        return None
+    if not extra or not missing or extra & set(seq):
+        return None  # the same subject, or words of the part put first ("the most common X are ...")
     figures = extract_figures(clause)
     lenders = [p for p in others if extra <= set(_sequence(p))]  # contrasted parts with the new subject
     if any(figure_supported(f, p) for f in figures for p in lenders):

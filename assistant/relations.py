@@ -36,6 +36,9 @@ RELATIONS: dict[str, frozenset[str]] = {
     "not": frozenset("not no never none neither nor without cannot can't don't doesn't isn't "
                      "aren't won't didn't".split()),
 }
+_QUANTIFIER = re.compile(r"(^\W*|\b(?:in|for|at|on|with|from|by|to|across|among)\s+)most\b(?=\s+(?!of\b)[a-z])"
+                         r"|()\bmost(?=\s+of\b)", re.I)
+_MAJORITY = re.compile(r"\b(?:mostly|majority|more than half)\b", re.I)  # and a quantifying "most"
 DIRECTED = frozenset({"more", "less", "overtake", "most", "least", "not"})
 # A claim with one of these words, against a cited sentence that has its opposite and not it, says
 # the opposite of the passage ("includes" vs "excludes", "rare" vs "most common").
@@ -51,16 +54,26 @@ _OPPOSITES = [
 ]
 _OPPOSITE = {w: frozenset(b.split()) for a, b in _OPPOSITES for w in a.split()} | {
     w: frozenset(a.split()) for a, b in _OPPOSITES for w in b.split()}
+# Values of which a thing has one: a role is remote, hybrid or on-site, not two of them.
+_EXCLUSIVE = [frozenset({"remote"}), frozenset({"hybrid"}), frozenset({"on-site", "onsite", "in-office"})]
+for _group in _EXCLUSIVE:
+    for _word in _group:
+        _OPPOSITE[_word] = frozenset().union(*(g for g in _EXCLUSIVE if g is not _group))
 # Words that deny what follows them; "rarely" too: "product companies rarely look at them".
 _DENY = RELATIONS["not"] | frozenset("rarely seldom hardly nobody nothing".split())
+_CUTS = re.compile(r"[,;:]\s+|\s+(?:but|while|whereas)\s+")  # parts of a sentence a negation governs
 _WINDOW = 4  # content words on each side of a relation word that say what it relates
 
 
 def relations(text: str) -> frozenset[str]:
     """The relation classes a text states."""
     text = re.sub(r"\b(or|and)\s+(more|less|fewer|above|below)\b", " ", text, flags=re.I)  # "ten or more"
+    majority = bool(_QUANTIFIER.search(text) or _MAJORITY.search(text))
+    text = _QUANTIFIER.sub(lambda m: m.group(1) or " ", text)  # "in most companies", "most of the engineers": not "the most"
     words = [w.lower() for w in TOKEN.findall(text)]
     found = {name for name, vocab in RELATIONS.items() if any(w in vocab for w in words)}
+    if majority:
+        found.add("majority")
     if re.search(r"\b(?!oth|rath|whe)\w+er\s+than\b", text, re.I) and "less" not in found:
         found.add("more")  # "faster than", "costlier than"
     if "n't" in text or "n’t" in text:
@@ -83,8 +96,8 @@ def contradicted(clause: str, candidates: list[tuple[str, ...]]) -> str | None:
 
 
 def dropped_negation(clause: str, texts: list[str]) -> str | None:
-    """The cited sentence closest to the clause denies what the clause asserts: it has a "not"
-    (or "never", "rarely", ...) before words the clause repeats, and the clause has none.
+    """The part of a cited sentence closest to the clause denies what the clause asserts: it has
+    a "not" (or "never", "rarely", ...) before words the clause repeats, and the clause has none.
 
     >>> dropped_negation("You need a job title to get MLOps experience",
     ...                  ["You do not need a job title to get MLOps experience."])
@@ -98,7 +111,8 @@ def dropped_negation(clause: str, texts: list[str]) -> str | None:
     claim = content_stems(clause)
     if not claim or not texts:
         return None
-    best = max(texts, key=lambda t: len(claim & content_stems(t)))
+    parts = [p for t in texts for p in _CUTS.split(t) if p.strip()]
+    best = max(parts, key=lambda t: len(claim & content_stems(t)))
     if 2 * len(claim & content_stems(best)) < len(claim):
         return None  # no cited sentence is close enough to be the one the clause restates
     tokens = TOKEN.findall(without_figures(best))

@@ -53,12 +53,15 @@ _KIND = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in _KINDS.items()}
 GENERIC = frozenset("earn earns earned earning make makes paid pay pays paying salary salaries median "
                     "range per annum year years yearly month months monthly experience typically "
                     "usually about around roughly approximately".split())
+_COUNTS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+_COUNT = re.compile(rf"\b({'|'.join(_COUNTS)})\s+(?:or\s+more\s+)?years\b", re.I)
 _YEARS = re.compile(r"\b(\d{1,2})\s*(?:[–-]\s*\d{1,2}|\+)\s*(?:years?|yrs?)\b", re.I)
 
 
 def levels(text: str) -> frozenset[str]:
     """Career levels a text names, by word or by experience band ("0–2 years" is junior)."""
     found = {LEVEL_WORDS[w] for w in (t.lower() for t in TOKEN.findall(text)) if w in LEVEL_WORDS}
+    text = _COUNT.sub(lambda m: f"{_COUNTS.index(m.group(1).lower())}+ years", text)  # "six or more years"
     for m in _YEARS.finditer(text):
         low = int(m.group(1))
         found.add("junior" if low <= 2 else "mid" if low <= 5 else "senior")

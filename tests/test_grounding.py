@@ -222,7 +222,7 @@ def test_a_claim_about_another_kind_of_employer_or_role_is_dropped():
     gap = Passage("p", "Backend engineers often underestimate this part.", "switch.txt", "The skills gap",
                   title="From Data Scientist or Software Engineer to ML Engineer")
     clean, _, report = verify("Data scientists often underestimate this part [1].", [gap])
-    assert clean == "" and "data-scientist" in _reasons(report)[0]
+    assert clean == "" and "data" in _reasons(report)[0]
 
 
 def test_a_claim_that_drops_the_passages_not_is_dropped():
