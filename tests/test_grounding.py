@@ -298,7 +298,7 @@ def test_the_held_out_set_is_written_over_passages_the_tuning_set_does_not_cite(
 
 @pytest.mark.parametrize("name, most_bad_kept, least_recall", [
     ("sentences", 0.02, 0.95),  # the set the rules were corrected against
-    ("heldout", 0.20, 0.75),  # written and labelled before them: what to expect on new text
+    ("heldout", 0.15, 0.90),  # written and labelled before them (its odd half seen since): see its README
 ])
 def test_the_verifier_keeps_few_bad_sentences_and_most_good_ones(name, most_bad_kept, least_recall):
     """Measured with benchmarks/verifier_eval.py; the bounds sit just outside today's figures."""
