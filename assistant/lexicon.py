@@ -63,6 +63,15 @@ SLOTS: dict[str, set[str]] = {
     },
     "city": {name.replace("-", " ") for name in PLACES},
     "role": {name.replace("-", " ") for name in ROLES} | {name.replace("-", " ") + "s" for name in ROLES},
+    # Kinds of employer and tiers, as Indian tech-career writing names them: "what about startups?"
+    # after a question about MNCs asks the same of startups.
+    "employer kind": {
+        "startup", "startups", "early-stage startup", "early-stage startups", "growth-stage startup", "growth-stage startups",
+        "mnc", "mncs", "multinational", "multinationals", "gcc", "gccs", "global capability centre", "global capability centres",
+        "it services", "it services firms", "it services companies", "service companies", "product company", "product companies",
+        "consultancy", "consultancies", "unicorn", "unicorns", "big tech", "faang",
+    },
+    "tier": {f"tier{sep}{n}" for sep in (" ", "-", "") for n in ("1", "2", "3", "i", "ii", "iii", "one", "two", "three")},
 }
 
 # Single-word names (places, employers): a near-spelling is never "corrected" into another name.

@@ -159,3 +159,18 @@ def test_a_question_for_a_figure_is_answered_by_a_line_that_states_one(tmp_path)
     bot = indexed_bot(tmp_path / "bot", [notes])
     answer = bot.ask("How much relocation allowance do GCCs give?")
     assert answer.answered and "1,50,000" in answer.text and "How much" not in answer.text, answer.text  # the question is not quoted
+
+
+@pytest.mark.parametrize(
+    "previous,question,standalone",
+    [
+        ("Do MNCs give written feedback after rejecting ML candidates?", "what about early-stage startups?",
+         "Do early-stage startups give written feedback after rejecting ML candidates?"),
+        ("What is the internship stipend at tier 2 colleges?", "tier 3 mein kitna milta hai?", "What is the internship stipend at tier 3 colleges?"),
+        ("What do junior ML engineers earn at startups?", "ok and for seniors?", "What do senior ML engineers earn at startups?"),
+    ],
+)
+def test_a_follow_up_swaps_the_kind_of_employer_tier_or_level_it_names(previous, question, standalone):
+    from assistant.query import build_query
+
+    assert build_query(question, [{"role": "user", "content": previous}]).text == standalone
