@@ -58,6 +58,13 @@ class LLM:
     max_tokens: int = 512  # the longest reply asked for
     timeout: float = 30.0  # the default for `generate`'s timeout, as load_llm was given it
 
+    @property
+    def last_usage(self) -> dict | None:
+        """Token counts and speeds of this thread's last finished generation, when the backend
+        measures them (llama.cpp in process does): prompt_tokens, prompt_cached, prompt_evaluated,
+        prompt_tokens_per_s, generated_tokens, generated_tokens_per_s. None otherwise."""
+        return getattr(getattr(self, "_usage", None), "value", None)
+
     def generate(self, messages: list[dict], *, timeout: float) -> Iterator[str]:
         """Yield the reply to `messages` piece by piece; raise LLMError on any fault.
 
@@ -161,6 +168,9 @@ def smollm2_path() -> Path:
     return files[0]
 
 
+_STATE_CACHE_BYTES = 160 * 1024 * 1024  # a few saved contexts of ~1,200 tokens
+
+
 class LlamaCppLLM(LLM):
     """A local GGUF model run in this process by llama.cpp; loaded on first use.
 
@@ -181,6 +191,7 @@ class LlamaCppLLM(LLM):
         self._llama = None
         self._load_lock = threading.Lock()
         self._lock = threading.Lock()  # held for a whole generation: one at a time
+        self._usage = threading.local()  # per consuming thread, so two callers never mix figures
 
     def _model(self):
         with self._load_lock:
@@ -199,6 +210,11 @@ class LlamaCppLLM(LLM):
                 except Exception as exc:
                     raise LLMFault(f"The model {self.path.name} could not be loaded", "error",
                                    str(exc)[:300]) from exc
+                # The context keeps the previous prompt's tokens, so the next answer reads only
+                # what follows the fixed rules and examples. A follow-up's condensing prompt
+                # would overwrite them; the RAM cache keeps the last states (the KV cells in
+                # use, ~30 KB a token for the 1.5B model) to restore the longest matching prefix.
+                self._llama.set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=_STATE_CACHE_BYTES))
             return self._llama
 
     def count_tokens(self, text: str) -> int:
@@ -213,14 +229,46 @@ class LlamaCppLLM(LLM):
     def generate(self, messages: list[dict], *, timeout: float) -> Iterator[str]:
         if not self._lock.acquire(timeout=timeout):
             raise LLMFault(f"The LLM was busy for {timeout:g} s", "timeout")
+        self._usage.value = llama = None
         try:
-            stream = self._model().create_chat_completion(
+            llama = self._model()
+            _perf(llama, reset=True)
+            stream = llama.create_chat_completion(
                 messages=messages, stream=True, max_tokens=self.max_tokens,
                 temperature=self.temperature,
             )
             yield from _stream(_llama_pieces(stream, timeout), timeout, ())
         finally:
+            if llama is not None:  # also when the caller stopped early, at a stop sequence
+                self._usage.value = _perf(llama)
             self._lock.release()
+
+
+def _perf(llama, reset: bool = False) -> dict | None:
+    """llama.cpp's own counts and timings for the context's last prompt and reply.
+
+    The prompt's leading tokens that match the previous request stay in the KV cache and are not
+    read again (llama-cpp-python keeps the longest common prefix), so `prompt_evaluated` is what
+    this request cost; tokens per second are llama.cpp's, free of the time spent around it.
+    """
+    import llama_cpp
+
+    try:
+        if reset:
+            llama_cpp.llama_perf_context_reset(llama._ctx.ctx)
+            return None
+        data = llama_cpp.llama_perf_context(llama._ctx.ctx)
+    except (AttributeError, TypeError):  # another llama-cpp-python layout: no figures, no fault
+        return None
+    prompt = max(0, llama.n_tokens - data.n_eval)
+    return {
+        "prompt_tokens": prompt,
+        "prompt_cached": max(0, prompt - data.n_p_eval),
+        "prompt_evaluated": data.n_p_eval,
+        "prompt_tokens_per_s": round(1000 * data.n_p_eval / data.t_p_eval_ms, 1) if data.t_p_eval_ms else None,
+        "generated_tokens": data.n_eval,
+        "generated_tokens_per_s": round(1000 * data.n_eval / data.t_eval_ms, 1) if data.t_eval_ms else None,
+    }
 
 
 def _llama_pieces(stream, timeout: float) -> Iterator[tuple[str, str | None]]:

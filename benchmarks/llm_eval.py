@@ -16,7 +16,12 @@ tests/data/documents/, which the question bank is about). Measured, per answerer
 - fallback rate: answerable questions whose LLM answer failed verification or the call, so the
   extractive answer was shown with a notice; "declined" counts the model's fixed refusal phrase;
 - latency p50 / p90 in seconds from the question to the final answer, over the questions the
-  LLM was asked, and over those whose verified LLM answer was kept.
+  LLM was asked, and over those whose verified LLM answer was kept;
+- tokens, for backends that measure them (llama.cpp in process): per answer, the prompt's
+  tokens, how many of them were reused from the KV cache (the fixed prefix: rules and worked
+  examples) and how many read, the tokens generated, and llama.cpp's own prompt and generation
+  rates. On a shared machine wall-clock times swell with the load; these counts don't, and
+  "llama.cpp's own time" (tokens read / rate + tokens written / rate) is the model's share.
 
 With `--direct` the LLM is asked about every question (retrieval, the extractive answer as the
 fallback, then generation.generate_answer), whatever the relevance decision says: the strictest
@@ -91,10 +96,12 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
             "correct": correct(row, answer), "extractive_correct": correct(row, extractive),
             "answered": answer.answered, "status": status, "asked": status != "not asked",
             "fallback": status == "fallback", "seconds": round(seconds, 2),
+            "extractive_seconds": round(extractive_seconds, 2),
             "unsupported": unsupported(answer), "text": answer.text, "notice": answer.notice,
             "extractive": extractive.text, "why": (answer.verification or {}).get("reason", ""),
             "generated": (answer.verification or {}).get("generated", ""),
             "dropped": (answer.verification or {}).get("dropped_sentences", []),
+            "usage": (answer.verification or {}).get("usage") or {},
             "passages": [{"n": n, "source": p.source, "section": p.section, "title": p.title, "text": p.text}
                          for n, p in enumerate(shown, 1)],  # what the LLM was shown, to read its sentences against
         }
@@ -106,8 +113,42 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
             mark = "ok " if record["correct"] else "BAD"
             ex = "ok " if record["extractive_correct"] else "BAD"
             print(f"{mark} (extractive {ex}) {record['id']:8} {seconds:5.1f}s {status:9} "
-                  f"{answer.text[:100]!r}", file=sys.stderr, flush=True)
+                  f"{_usage_line(record['usage'])} {answer.text[:100]!r}", file=sys.stderr, flush=True)
     return records
+
+
+def _usage_line(usage: dict) -> str:
+    """'prompt 612 (read 187 at 74 t/s) + 23 generated at 11 t/s', or '' without figures."""
+    if not usage:
+        return ""
+    return (f"prompt {usage['prompt_tokens']} (read {usage['prompt_evaluated']} at "
+            f"{usage['prompt_tokens_per_s'] or 0:.0f} t/s) + {usage['generated_tokens']} generated at "
+            f"{usage['generated_tokens_per_s'] or 0:.0f} t/s")
+
+
+def model_seconds(usage: dict) -> float | None:
+    """llama.cpp's own time for one answer: the prompt tokens it read plus the tokens it wrote."""
+    if not usage or not usage.get("prompt_tokens_per_s") or not usage.get("generated_tokens_per_s"):
+        return None
+    return (usage["prompt_evaluated"] / usage["prompt_tokens_per_s"]
+            + usage["generated_tokens"] / usage["generated_tokens_per_s"])
+
+
+def tokens(records: list[dict]) -> dict:
+    """Medians of the per-answer token counts and llama.cpp's rates (only backends that report them)."""
+    used = [r["usage"] for r in records if r.get("usage")]
+    if not used:
+        return {}
+    median = lambda key: statistics.median(u[key] for u in used if u.get(key) is not None)  # noqa: E731
+    own = sorted(filter(None, (model_seconds(u) for u in used)))
+    return {
+        "answers_measured": len(used),
+        "prompt_tokens_p50": median("prompt_tokens"), "prompt_cached_p50": median("prompt_cached"),
+        "prompt_evaluated_p50": median("prompt_evaluated"), "generated_tokens_p50": median("generated_tokens"),
+        "prompt_tokens_per_s_p50": median("prompt_tokens_per_s"),
+        "generated_tokens_per_s_p50": median("generated_tokens_per_s"),
+        "model_seconds_p50": _percentile(own, 0.5), "model_seconds_p90": _percentile(own, 0.9),
+    }
 
 
 def measures(records: list[dict]) -> dict:
@@ -132,6 +173,7 @@ def measures(records: list[dict]) -> dict:
         "asked": len(asked),
         "latency_p50": _percentile(asked, 0.5), "latency_p90": _percentile(asked, 0.9),
         "verified_p50": _percentile(verified, 0.5), "verified_p90": _percentile(verified, 0.9),
+        **tokens(records),
     }
 
 
@@ -152,6 +194,14 @@ def table(results: dict[str, dict]) -> str:
             f"| {m['verified']} / {m['declined']} / {m['fallbacks']} "
             f"| {m['latency_p50']:.1f} s / {m['latency_p90']:.1f} s "
             f"| {m['verified_p50']:.1f} s / {m['verified_p90']:.1f} s |")
+    for (data, spec), m in results.items():
+        if m.get("answers_measured"):
+            lines.append(
+                f"\n{data} {spec}, medians over {m['answers_measured']} generations: prompt "
+                f"{m['prompt_tokens_p50']:.0f} tokens ({m['prompt_cached_p50']:.0f} reused from the KV cache, "
+                f"{m['prompt_evaluated_p50']:.0f} read at {m['prompt_tokens_per_s_p50']:.0f} tokens/s), "
+                f"{m['generated_tokens_p50']:.0f} generated at {m['generated_tokens_per_s_p50']:.1f} tokens/s; "
+                f"llama.cpp's own time p50 / p90 {m['model_seconds_p50']:.1f} s / {m['model_seconds_p90']:.1f} s")
     return "\n".join(lines)
 
 
