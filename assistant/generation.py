@@ -1,14 +1,17 @@
 """Answer with an LLM from the retrieved passages, stream it, and keep only what the passages support.
 
-    question + ranked passages -> prompt (worked examples, then numbered <passage> data, trimmed
-    to the context window) -> streamed text pieces, cut at a stop sequence -> stray markers
-    tidied -> grounding.verify -> Answer with citations renumbered 1..k
+    question + ranked passages -> prompt (rules and worked examples, a prefix that never changes
+    and so stays in a local model's KV cache; then numbered <passage> data, trimmed to the
+    context window) -> streamed text pieces, cut at a stop sequence -> stray markers tidied, a
+    line's one marker lent to its uncited sentences -> grounding.verify -> Answer with
+    citations renumbered 1..k
 
 The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
 that says it becomes a refusal (answered=False, verification status "declined") when the
 extractive answerer found nothing either, else the quoted lines with a notice. On any LLM
-fault, or when too little of the text survives verification, the extractive answer computed for
-the same question is returned instead, with a short notice saying why. Also here: condensing a
+fault, when too little of the text survives verification, or when a sentence carries a figure
+no passage holds (the model made one up), the extractive answer computed for the same question
+is returned instead, with a short notice saying why. Also here: condensing a
 follow-up into a standalone retrieval query. Prompts are text files in prompts/.
 Retrieval, the decision whether to call the LLM at all, and the extractive answer itself are
 not done here: the caller passes them in.
@@ -86,15 +89,18 @@ def generate_answer(
             generated.append(piece)
             yield piece
         text = "".join(generated)
-        answer_text, declined = _without_declines(tidy_markers(text))
+        answer_text, declined = _without_declines(carry_markers(tidy_markers(text)))
         clean, order, report = verify(answer_text, used, question)
         report.update(passages_sent=len(used), passages_trimmed=trimmed, generated=text,
-                      seconds=round(time.monotonic() - started, 2))
+                      seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
         total = report["kept"] + report["dropped"]
         if report["kept"] == 0 and declined:
             yield _declined(llm, fallback, question, report)
             return
-        if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total:
+        invented = [d for d in report["dropped_sentences"] if d["reason"].startswith("unsupported figure")]
+        if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total or invented:
+            # A figure no passage holds means the model made one up: its other sentences, true
+            # as they may be, are likely the half of the answer that didn't need it.
             yield _fall_back(fallback, "The LLM answer could not be verified against the sources",
                              "unverified", report)
             return
@@ -110,7 +116,8 @@ def generate_answer(
         )
     except LLMError as exc:
         yield _fall_back(fallback, str(exc), getattr(exc, "kind", "error"), {
-            "detail": getattr(exc, "detail", ""), "generated": "".join(generated)})
+            "detail": getattr(exc, "detail", ""), "generated": "".join(generated),
+            "usage": llm.last_usage})
     except Exception as exc:  # a bug in a backend must not cost the user the answer
         yield _fall_back(fallback, "The LLM failed", "error", {
             "detail": type(exc).__name__, "generated": "".join(generated)})
@@ -171,6 +178,36 @@ def tidy_markers(text: str) -> str:
     for pattern, replacement in _STRAY:
         text = pattern.sub(replacement, text)
     return text
+
+
+def carry_markers(text: str) -> str:
+    """Give a sentence with no marker the markers of the next cited sentence on its line.
+
+    Small models often cite once at the end of a two-sentence answer; the borrowed marker is
+    then checked like any other, so a sentence its passage doesn't support is still dropped:
+
+    >>> carry_markers("Take the AWS exam. Plan six weeks for it [1].\\nNo source here.")
+    'Take the AWS exam [1]. Plan six weeks for it [1].\\nNo source here.'
+    """
+    lines = []
+    for line in text.split("\n"):
+        units = [s for _, s in split_sentences(line)]
+        if not units or all(markers(u) for u in units) or not any(markers(u) for u in units):
+            lines.append(line)
+            continue
+        prefix = line[: len(line) - len(line.lstrip())]
+        out = []
+        for i, unit in enumerate(units):
+            if not markers(unit):
+                later = next((markers(u) for u in units[i + 1:] if markers(u)), None)
+                if later:
+                    tags = "".join(f"[{n}]" for n in later)
+                    body = unit.rstrip()
+                    end = len(body.rstrip(".!?;:"))
+                    unit = f"{body[:end]} {tags}{body[end:]}"
+            out.append(unit)
+        lines.append(prefix + " ".join(out))
+    return "\n".join(lines)
 
 
 def is_decline(sentence: str) -> bool:
@@ -248,14 +285,15 @@ def build_messages(
     # after the first passage only PASSAGE_TOKENS more are sent: the best-ranked ones.
     budget = room
     for n, passage in enumerate(passages[:MAX_PASSAGES], start=1):
-        block = _passage_block(n, passage, passage.text)
+        body = _body(passage)
+        block = _passage_block(n, passage, body)
         cost = llm.count_tokens(block) + 1
         if cost <= budget:
             blocks.append(block)
             room -= cost
             budget = min(room, PASSAGE_TOKENS if n == 1 else budget - cost)
             continue
-        cut = _cut_to_fit(llm, n, passage, budget)
+        cut = _cut_to_fit(llm, n, passage, body, budget)
         if cut:
             blocks.append(_passage_block(n, passage, cut))
             cut_last = cut
@@ -287,11 +325,10 @@ def few_shot() -> tuple[dict, ...]:
                  for t in turns)
 
 
-def _cut_to_fit(llm: LLM, n: int, passage: Passage, room: int) -> str | None:
-    """The passage's text cut at a line or sentence end so that its block fits `room` tokens."""
+def _cut_to_fit(llm: LLM, n: int, passage: Passage, text: str, room: int) -> str | None:
+    """`text` (the passage's) cut at a line or sentence end so that its block fits `room` tokens."""
     if room < 40:
         return None
-    text = passage.text
     while text:
         ends = [m.end() for m in re.finditer(r"[.!?](\s|$)|\n", text[: len(text) - 1])]
         text = text[: ends[-1]].rstrip() if ends else ""
@@ -299,6 +336,21 @@ def _cut_to_fit(llm: LLM, n: int, passage: Passage, room: int) -> str | None:
         if text and llm.count_tokens(block) + 1 <= room:
             return text
     return None
+
+
+def _body(passage: Passage) -> str:
+    """The passage's text without a first line that only repeats its section's heading.
+
+    Every prompt token costs a small local model time, and the heading is in `section=`:
+
+    >>> _body(Passage("p", "### Opening hours\\nWe open at 7 am.", "a.md", "Shop > Opening hours"))
+    'We open at 7 am.'
+    """
+    first, _, rest = passage.text.partition("\n")
+    heading = passage.section.rsplit(" > ", 1)[-1].strip().lower()
+    if rest.strip() and heading and first.strip().lstrip("#").strip().lower() == heading:
+        return rest.lstrip("\n")
+    return passage.text
 
 
 def _passage_block(n: int, passage: Passage, text: str) -> str:

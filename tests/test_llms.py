@@ -191,6 +191,18 @@ def test_llama_cpp_backend_in_process(passages, fallback):
     assert llm.count_tokens("₹8,00,000 – ₹12,00,000") != len("₹8,00,000 – ₹12,00,000") // 4 + 1
     streamed, answer = run(llm, passages, fallback, timeout=SLOW)
     assert_grounded(streamed, answer, fallback, llm.name)
+    # llama.cpp's own counts come with the answer: what the prompt cost and what was written.
+    first = answer.verification["usage"]
+    assert first["prompt_tokens"] > 200 and first["prompt_evaluated"] + first["prompt_cached"] == first["prompt_tokens"]
+    assert 0 < first["generated_tokens"] <= llm.max_tokens and first["prompt_tokens_per_s"] > 0
+    # The rules and worked examples open every prompt unchanged, so the next question reads
+    # only what follows them: they stay in the KV cache, and a follow-up's condensing prompt
+    # in between does not cost them (the saved state is restored from the RAM cache).
+    history = [{"role": "user", "content": "What do juniors earn?"}, {"role": "assistant", "content": "8-12 LPA."}]
+    condense_question(llm, "And seniors?", history, timeout=SLOW)
+    _, again = run(llm, passages[::-1], fallback, timeout=SLOW)
+    fixed = llm.count_tokens(build_messages(llm, QUESTION, [p for p, _ in passages])[0][0]["content"])
+    assert again.verification["usage"]["prompt_cached"] >= fixed
 
 
 def test_condense_follow_up_with_real_model(server, openai_env):
@@ -203,13 +215,17 @@ def test_condense_follow_up_with_real_model(server, openai_env):
     assert condense_question(llm, "And for seniors?", [], timeout=30) == "And for seniors?"
 
 
-def test_verified_answer_from_a_scripted_stream(faults, monkeypatch, passages, fallback):
+def test_verified_answer_from_a_scripted_stream(monkeypatch, passages, fallback):
     """A known reply through the real openai client: what streams, what is kept, how it's cited."""
-    llm = fault_llm("openai", faults.url("scripted"), monkeypatch)
+    script = SCRIPT.replace("- Juniors at startups earn 90 LPA [2].\n", "")  # (an invented figure: see below)
+    server, llm = scripted(monkeypatch, script)
     skills, salary = passages[1], passages[0]
     unquoted = dataclasses.replace(fallback, citations=[])  # keep the caller's order: skills, salary
-    streamed, answer = run(llm, [skills, salary], unquoted)
-    assert streamed == SCRIPT
+    try:
+        streamed, answer = run(llm, [skills, salary], unquoted)
+    finally:
+        server.__exit__(None, None, None)
+    assert streamed == script
     assert answer.text == ("- Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum (8–12 LPA) [1].\n"
                            "Python remains king for these roles [2].")
     assert (answer.backend, answer.answered, answer.notice) == ("openai:any", True, "")
@@ -220,10 +236,9 @@ def test_verified_answer_from_a_scripted_stream(faults, monkeypatch, passages, f
     assert (second.number, second.section, second.start) == (2, skills[0].section, skills[0].start)
     assert second.quotes[0].startswith("- Programming: Python remains king")
     report = answer.verification
-    assert (report["status"], report["kept"], report["dropped"]) == ("verified", 2, 2)
+    assert (report["status"], report["kept"], report["dropped"]) == ("verified", 2, 1)
     assert report["removed_markers"] == [7]
-    assert {d["reason"] for d in report["dropped_sentences"]} == {
-        "no citation", "unsupported figure 90 LPA"}
+    assert [d["reason"] for d in report["dropped_sentences"]] == ["no citation"]
 
 
 # --- context window -----------------------------------------------------------------------
@@ -240,7 +255,7 @@ def test_passages_are_trimmed_to_the_context_window(passages):
 
 def test_trimmed_prompt_fits_the_server(server, openai_env, passages, fallback):
     openai_env(server + "/v1")
-    llm = load_llm("openai:smollm2", context_window=1024, max_tokens=40)  # within the server's 2,048
+    llm = load_llm("openai:smollm2", context_window=1280, max_tokens=40)  # within the server's 2,048
     _, answer = run(llm, passages * 15, fallback, timeout=SLOW)
     assert answer.verification["passages_trimmed"] > 0
     assert answer.verification["status"] in ("verified", "declined") or answer.verification["reason"] == "unverified"
@@ -415,6 +430,43 @@ def test_stray_markers_are_tidied_and_the_reply_ends_at_a_stop_sequence(monkeypa
     assert answer.text == ("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
                            "Python remains king [2].")
     assert answer.verification["dropped"] == 0
+
+
+def test_a_sentence_cited_only_at_the_end_of_its_line_is_checked_not_dropped(monkeypatch, passages, fallback):
+    script = ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum. "
+              "Mid-level ML engineers earn ₹15,00,000 – ₹25,00,000 per annum [1].")
+    server, llm = scripted(monkeypatch, script)
+    try:
+        _, answer = run(llm, passages, fallback)
+    finally:
+        server.__exit__(None, None, None)
+    assert answer.verification["status"] == "verified" and answer.verification["dropped"] == 0
+    assert answer.text == ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
+                           "Mid-level ML engineers earn ₹15,00,000 – ₹25,00,000 per annum [1].")
+
+
+def test_an_invented_figure_costs_the_whole_llm_answer(monkeypatch, passages, fallback):
+    """A sentence that survives beside a made-up figure is most likely the half of the answer
+    that did not need it: the extractive answer is shown instead of the half."""
+    script = ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
+              "Seniors at startups earn 90 LPA [1].")
+    server, llm = scripted(monkeypatch, script)
+    try:
+        _, answer = run(llm, passages, fallback)
+    finally:
+        server.__exit__(None, None, None)
+    assert answer.text == fallback.text and answer.verification["status"] == "fallback"
+    assert answer.verification["kept"] == 1 and "could not be verified" in answer.notice
+
+
+def test_a_heading_repeated_at_the_top_of_a_passage_is_sent_once():
+    llm = LLM()
+    passage = Passage("p", "Do I need a GPU at home?\nNo. A laptop with 16 GB of RAM is enough.",
+                      "faq.pdf", "Do I need a GPU at home?")
+    messages, used, _ = build_messages(llm, "gpu needed?", [passage])
+    user = messages[-1]["content"]
+    assert user.count("Do I need a GPU at home?") == 1 and "No. A laptop with 16 GB" in user
+    assert used == [passage]  # verified against the passage as it is
 
 
 def test_a_partial_decline_keeps_the_verified_sentences(monkeypatch, passages, fallback):
