@@ -341,7 +341,11 @@ def _missing_names(ev: Evidence) -> list[str]:
     asked = [(name, written) for kind, name, written in ev.names if kind != "role"]  # roles narrow the passages instead
     missing = [written for name, written in asked if not any(mentions(name, text) for text in top)]
     present = [(name, written) for name, written in asked if written not in missing]
-    present = [(n, w) for n, w in present if not n.isdigit()]  # a year is the documents' date, not a subject
+    # A year is often only the documents' date, not a subject: it need not be named together with
+    # the other names, but the best line must come from a passage stating it ("back in 2024").
+    best = sorted(ev.units, key=lambda u: -u.score)[:1]
+    missing += [w for n, w in present if n.isdigit() and best and not any(mentions(n, passage_context(u.hit.passage)) for u in best)]
+    present = [(n, w) for n, w in present if not n.isdigit()]
     if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
         best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
         missing += [written for name, written in present if not mentions(name, best)]

@@ -174,3 +174,21 @@ def test_a_follow_up_swaps_the_kind_of_employer_tier_or_level_it_names(previous,
     from assistant.query import build_query
 
     assert build_query(question, [{"role": "user", "content": previous}]).text == standalone
+
+
+def test_a_year_asked_must_be_stated_where_the_answer_comes_from(tmp_path):
+    from tests.conftest import indexed_bot
+
+    report = tmp_path / "tool-report.md"
+    report.write_text(
+        "# MLOps tooling report 2026\n\nCovers postings from January to December 2025.\n\n## Tools\n\n"
+        "Terraform was named in 41% of startup MLOps postings and Kubernetes in 72%.\n",
+        encoding="utf-8",
+    )
+    history = tmp_path / "mlops-history.md"  # names the year, but says nothing of Terraform's share then
+    history.write_text("# A short history of MLOps postings\n\nStartup MLOps postings first appeared in 2019.\n", encoding="utf-8")
+    (tmp_path / "bot").mkdir()
+    bot = indexed_bot(tmp_path / "bot", [report, history])
+    assert bot.ask("What share of startup MLOps postings asked for Terraform?").answered
+    back = bot.ask("What share of startup MLOps postings asked for Terraform back in 2019?")
+    assert not back.answered and "2019" in back.text, back.text
