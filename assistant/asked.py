@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 
 from .lexicon import STOPWORDS, SYNONYMS
-from .names import find_names
+from .names import find_names, mentions
 
 
 def asked_names(question: str, terms, hits, common_words=frozenset()) -> list[tuple[str, str, str]]:
     """(kind, canonical, as written) for every named thing `question` asks about, general lists first."""
-    asked = find_names(question)
+    # A near-spelling of a name that is itself a common word is that word ("linked" is not LinkedIn).
+    asked = [n for n in find_names(question) if not (n[2].lower() in common_words and not mentions(n[1], n[2]))]
     for extra in (unknown_names(question, terms, common_words), corpus_names(question, hits, common_words)):
         asked += [n for n in extra if not any(n[1] in a[1] or a[1] in n[1] for a in asked)]
     return asked

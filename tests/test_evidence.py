@@ -192,3 +192,14 @@ def test_a_year_asked_must_be_stated_where_the_answer_comes_from(tmp_path):
     assert bot.ask("What share of startup MLOps postings asked for Terraform?").answered
     back = bot.ask("What share of startup MLOps postings asked for Terraform back in 2019?")
     assert not back.answered and "2019" in back.text, back.text
+
+
+def test_a_common_word_is_never_read_as_a_near_spelling_of_a_name():
+    from assistant.asked import asked_names
+
+    class Terms:
+        known = staticmethod(lambda w: w)
+
+    common = frozenset({"linked", "which", "skill", "is", "to", "the", "highest"})
+    assert asked_names("Which skill is linked to the highest pay?", Terms(), [], common) == []
+    assert [n[1] for n in asked_names("ml jobs in bangalor", Terms(), [], common)] == ["bangalore"]  # a typo still is
