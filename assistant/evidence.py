@@ -201,7 +201,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
     # for a fresher") counts a third as much within the parts.
     shared = set.intersection(*({t.word for t in f.terms} for f in ev.facets[1:])) if len(ev.facets) > 1 else set()
     part_weights = [[t.weight * (0.33 if f and t.word in shared else 1.0) for t in facet.terms] for f, facet in enumerate(ev.facets)]
-    wants_figure = [_wanted_figure(query.focus or query.text if f == 0 else facet.text) for f, facet in enumerate(ev.facets)]
+    wants_figure = [bool(_WANTS_FIGURE.search(query.focus or query.text if f == 0 else facet.text)) for f, facet in enumerate(ev.facets)]
     units = []
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
@@ -234,7 +234,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             if names_place:
                 score += 0.15  # "which city…?" is answered by a line naming a place
             if wants_figure[f]:  # "how many…", "what share…": a line that states a figure answers
-                score += _figure_bonus(text, wants_figure[f])
+                score += _figure_bonus(text)
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
@@ -242,51 +242,25 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
     return _answers_follow_questions(units, wants_figure)
 
 
-def _answers_follow_questions(units: list[Unit], wants_figure: list[str]) -> list[Unit]:
+def _answers_follow_questions(units: list[Unit], wants_figure: list[bool]) -> list[Unit]:
     """A line that asks ("How much allowance do GCCs give?") answers nothing: the lines after it in
     its passage do, so the question hands its score on to the next two (answering.py never quotes
     it); a question for a figure hands it on to the ones that state one."""
     for i, unit in enumerate(units):
         if not unit.text.rstrip().endswith("?"):
             continue
-        base = [q - (_figure_bonus(unit.text, w) if w else 0.0) for q, w in zip(unit.facet_scores, wants_figure)]
+        base = [q - (_figure_bonus(unit.text) if w else 0.0) for q, w in zip(unit.facet_scores, wants_figure)]
         after = [u for u in units[i + 1 : i + 3] if u.hit is unit.hit and not u.text.rstrip().endswith("?")]
         for step, nxt in enumerate(after, 1):
-            handed = [b - 0.05 * step + (_figure_bonus(nxt.text, w) if w else 0.0) for b, w in zip(base, wants_figure)]
+            handed = [b - 0.05 * step + (_figure_bonus(nxt.text) if w else 0.0) for b, w in zip(base, wants_figure)]
             nxt.facet_scores = tuple(max(n, h) for n, h in zip(nxt.facet_scores, handed))
             nxt.score = nxt.facet_scores[0]
     return units
 
 
-def _figure_bonus(text: str, wanted: str) -> float:
-    """For a question that wants a figure: a line stating one of the kind asked answers best (a share
-    for "how often", a duration for "how long"), another figure less, a line without one hardly."""
-    if not (_NUMBER.search(text) or _NUMBER_WORDS.search(text)):
-        return -0.04
-    kind = _FIGURE_KINDS.get(wanted)
-    return 0.08 if kind is None or kind.search(text) else 0.02
-
-
-# What kind of figure a question asks for, and how a line states it.
-_SHARE_ASKED = re.compile(r"\b(what|which) (share|percentage|percent|fraction|proportion|portion)\b|\bhow (often|common|likely)\b|%|\bkitne (percent|pratishat)\b", re.I)
-_DURATION_ASKED = re.compile(r"\bhow long\b|\bhow many (days|weeks|months|years|hours|minutes)\b|\bkitne (din|mahine|saal|ghante)\b", re.I)
-_FIGURE_KINDS = {
-    "share": re.compile(r"%|\bper ?cent\b|\b(one|two|three|\d+) (in|out of) (\d+|two|three|four|five|ten)\b|\bhalf\b|\bthird\b|\bquarter\b", re.I),
-    "duration": re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:[-–]\s*\d+\s*)?(days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?)\b|\b(day|week|month|year|hour|minute)s?\b", re.I),
-}
-
-
-def _wanted_figure(text: str) -> str:
-    """"share", "duration", "figure" (any), or "" when the question asks for no figure.
-
-    >>> [_wanted_figure(q) for q in ("How often do loops include a take-home?", "how long is the test", "how much is it", "what is MLOps")]
-    ['share', 'duration', 'figure', '']
-    """
-    if _SHARE_ASKED.search(text):
-        return "share"
-    if _DURATION_ASKED.search(text):
-        return "duration"
-    return "figure" if _WANTS_FIGURE.search(text) else ""
+def _figure_bonus(text: str) -> float:
+    """For a question that wants a figure: a line stating one answers, a line without one hardly."""
+    return 0.08 if _NUMBER.search(text) or _NUMBER_WORDS.search(text) else -0.04
 
 
 def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool, rank: int, names_held: int, names: int) -> float:

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["agreement", "asked", "bands", "chunking", "corpus", "embedding", "generation", "grounding", "keywords", "llms", "names",
-           "evidence", "headings", "query", "relevance", "retrieval",
+           "query", "relevance", "retrieval",
            "terms", "text", "ui_render", "uploads"]
 
 
