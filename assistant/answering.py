@@ -63,7 +63,6 @@ def extractive_answer(ev: Evidence, decision=None, section_passages=None) -> tup
 def _select(ev: Evidence) -> list[Unit]:
     """The best line, lines close to it, the best line of each part, and lines adding a part not yet held."""
     units = [u for u in ev.units if u.band >= 0] or ev.units
-    units = [u for u in units if not u.text.rstrip().endswith("?")] or units  # a line that asks answers nothing
     ranked = sorted(units, key=lambda u: -u.score)
     best = ranked[0]
     chosen = [best]

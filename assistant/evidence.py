@@ -201,7 +201,6 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
     # for a fresher") counts a third as much within the parts.
     shared = set.intersection(*({t.word for t in f.terms} for f in ev.facets[1:])) if len(ev.facets) > 1 else set()
     part_weights = [[t.weight * (0.33 if f and t.word in shared else 1.0) for t in facet.terms] for f, facet in enumerate(ev.facets)]
-    wants_figure = [bool(_WANTS_FIGURE.search(query.focus or query.text if f == 0 else facet.text)) for f, facet in enumerate(ev.facets)]
     units = []
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
@@ -233,34 +232,11 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
             if names_place:
                 score += 0.15  # "which city…?" is answered by a line naming a place
-            if wants_figure[f]:  # "how many…", "what share…": a line that states a figure answers
-                score += _figure_bonus(text)
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
         units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, tuple(facet_scores), facet_scores[0]))
-    return _answers_follow_questions(units, wants_figure)
-
-
-def _answers_follow_questions(units: list[Unit], wants_figure: list[bool]) -> list[Unit]:
-    """A line that asks ("How much allowance do GCCs give?") answers nothing: the lines after it in
-    its passage do, so the question hands its score on to the next two (answering.py never quotes
-    it); a question for a figure hands it on to the ones that state one."""
-    for i, unit in enumerate(units):
-        if not unit.text.rstrip().endswith("?"):
-            continue
-        base = [q - (_figure_bonus(unit.text) if w else 0.0) for q, w in zip(unit.facet_scores, wants_figure)]
-        after = [u for u in units[i + 1 : i + 3] if u.hit is unit.hit and not u.text.rstrip().endswith("?")]
-        for step, nxt in enumerate(after, 1):
-            handed = [b - 0.05 * step + (_figure_bonus(nxt.text) if w else 0.0) for b, w in zip(base, wants_figure)]
-            nxt.facet_scores = tuple(max(n, h) for n, h in zip(nxt.facet_scores, handed))
-            nxt.score = nxt.facet_scores[0]
     return units
-
-
-def _figure_bonus(text: str) -> float:
-    """For a question that wants a figure: a line stating one answers, a line without one hardly."""
-    return 0.08 if _NUMBER.search(text) or _NUMBER_WORDS.search(text) else -0.04
 
 
 def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool, rank: int, names_held: int, names: int) -> float:
@@ -376,7 +352,6 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
 _WANTS_FIGURE = re.compile(r"\b(how (much|many|long|often|big|large)|what (percentage|percent|share|fraction|proportion|portion|number|amount)|kitn[aei]|how many|cost|price|fee|fees)\b|%", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+(?:[a-z-]+\s+)?([a-z-]+)", re.I)
 _NUMBER = re.compile(r"\d")
-_NUMBER_WORDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twice|half|third|quarter|dozen)\b", re.I)
 
 
 def _answer_type(ev: Evidence, units: list[Unit]) -> tuple[float, float]:

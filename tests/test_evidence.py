@@ -145,22 +145,6 @@ def test_documents_are_never_added_into_the_packaged_guide(monkeypatch, tmp_path
     assert sorted(p.name for p in packaged_corpus_dir().iterdir()) == before
 
 
-def test_a_question_for_a_figure_is_answered_by_a_line_that_states_one(tmp_path):
-    # The passage asks the reader a question with the same words; the answer is the line with the figures.
-    from tests.conftest import indexed_bot
-
-    notes = tmp_path / "relocation-notes.md"
-    notes.write_text(
-        "# Relocation notes\n\n## Allowances\n\nHow much relocation allowance do GCCs give, and is it a lump sum? "
-        "Ask before you sign. Most paid between ₹1,50,000 and ₹2,50,000 with the first salary.\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "bot").mkdir()
-    bot = indexed_bot(tmp_path / "bot", [notes])
-    answer = bot.ask("How much relocation allowance do GCCs give?")
-    assert answer.answered and "1,50,000" in answer.text and "How much" not in answer.text, answer.text  # the question is not quoted
-
-
 @pytest.mark.parametrize(
     "previous,question,standalone",
     [
