@@ -169,8 +169,8 @@ def test_a_year_asked_must_be_stated_where_the_answer_comes_from(tmp_path):
         "Terraform was named in 41% of startup MLOps postings and Kubernetes in 72%.\n",
         encoding="utf-8",
     )
-    history = tmp_path / "mlops-history.md"  # names the year, but says nothing of Terraform's share then
-    history.write_text("# A short history of MLOps postings\n\nStartup MLOps postings first appeared in 2019.\n", encoding="utf-8")
+    history = tmp_path / "about.md"  # names the year, but says nothing of Terraform's share then
+    history.write_text("# About this report\n\nOur first edition came out in 2019.\n", encoding="utf-8")
     (tmp_path / "bot").mkdir()
     bot = indexed_bot(tmp_path / "bot", [report, history])
     assert bot.ask("What share of startup MLOps postings asked for Terraform?").answered
