@@ -147,21 +147,44 @@ def test_pdf_without_outline_takes_headings_from_font_size_and_bold_and_drops_hi
     assert answer.section == "Money > Is Pune cheaper than Bangalore?"
 
 
-def test_plain_text_headings_by_shape():
-    text = (
-        "Synthetic notes; figures are invented.\n\nThe Six-Month Plan for Testers\n\nWho this is for\n"
-        "This plan is for manual testers who want to move into ML within six months of evenings.\n\n"
-        "Months 1-2: Python and SQL\nLearn Python and SQL every evening for an hour.\n\n"
-        "Month 3: Statistics\n- Distributions and sampling.\n- Hypothesis tests.\n\n"
-        "Do I need a degree?\nNo, most teams hire on projects and interviews.\n\n"
-        "The build phase, in two parts\n1. Build a model\nTrain one model end to end and write it up.\n"
-        "2. Ship it\nPut it behind an API and measure its latency.\n\nWeekly time\nAbout ten hours a week is enough.\n"
-    )
-    found = [(h.level, text[h.start : h.end]) for h in detect_headings(text)]
-    assert found == [
-        (1, "The Six-Month Plan for Testers"), (2, "Who this is for"), (2, "Months 1-2: Python and SQL"), (2, "Month 3: Statistics"),
-        (2, "Do I need a degree?"), (2, "The build phase, in two parts"), (3, "1. Build a model"), (3, "2. Ship it"), (2, "Weekly time"),
-    ]
+_SHAPED = [
+    (  # sequences, a question, a lead-in and its numbered steps
+        (
+            "Synthetic notes; figures are invented.\n\nThe Six-Month Plan for Testers\n\nWho this is for\n"
+            "This plan is for manual testers who want to move into ML within six months of evenings.\n\n"
+            "Months 1-2: Python and SQL\nLearn Python and SQL every evening for an hour.\n\n"
+            "Month 3: Statistics\n- Distributions and sampling.\n- Hypothesis tests.\n\n"
+            "Do I need a degree?\nNo, most teams hire on projects and interviews.\n\n"
+            "The build phase, in two parts\n1. Build a model\nTrain one model end to end and write it up.\n"
+            "2. Ship it\nPut it behind an API and measure its latency.\n\nWeekly time\nAbout ten hours a week is enough.\n"
+        ),
+        [
+            (1, "The Six-Month Plan for Testers"), (2, "Who this is for"), (2, "Months 1-2: Python and SQL"), (2, "Month 3: Statistics"),
+            (2, "Do I need a degree?"), (2, "The build phase, in two parts"), (3, "1. Build a model"), (3, "2. Ship it"), (2, "Weekly time"),
+        ],
+    ),
+    (  # "3.1" under "Part 3", long "Q:" questions heading their answers, a byline that is no heading
+        (
+            "Pay in India: A Field Guide\nCompiled by the editors of a newsletter, May 2026\n\n"
+            "A guide to offers, based on many of them.\n\nPart 3: Pay by level\nOffers vary by level, as below.\n\n"
+            "3.1 Freshers (0-1 years)\nMost fresher offers fall between 8 and 14 LPA.\n\n"
+            "3.2 Two to four years\nThis is the busiest band.\n\nPart 4: Quick answers\n\n"
+            "Q: Is it worth switching from a classic engineering role to a new title just for the pay?\nA: Rarely.\n\n"
+            "Q: Do these roles need a PhD?\nA: No.\n"
+        ),
+        [
+            (1, "Pay in India: A Field Guide"), (2, "Part 3: Pay by level"), (3, "3.1 Freshers (0-1 years)"),
+            (3, "3.2 Two to four years"), (2, "Part 4: Quick answers"),
+            (3, "Q: Is it worth switching from a classic engineering role to a new title just for the pay?"),
+            (3, "Q: Do these roles need a PhD?"),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("text,expected", _SHAPED)
+def test_plain_text_headings_by_shape(text, expected):
+    assert [(h.level, text[h.start : h.end]) for h in detect_headings(text)] == expected
 
 
 def test_numbered_lists_and_wrapped_lines_are_not_headings():
@@ -267,24 +290,6 @@ def test_pdf_ligatures_read_as_their_letters():
     doc = read_document(ROOT / "tests" / "data" / "documents" / "ml-interviews-startups-vs-mncs.pdf")
     assert not any("\ufb00" <= ch <= "\ufb06" for ch in doc.text)
     assert "fi" in doc.text and "ff" in doc.text
-
-
-def test_plain_text_numbered_subsections_questions_and_bylines():
-    text = (
-        "Pay in India: A Field Guide\nCompiled by the editors of a newsletter, May 2026\n\n"
-        "A guide to offers, based on many of them.\n\nPart 3: Pay by level\nOffers vary by level, as below.\n\n"
-        "3.1 Freshers (0-1 years)\nMost fresher offers fall between 8 and 14 LPA.\n\n"
-        "3.2 Two to four years\nThis is the busiest band.\n\nPart 4: Quick answers\n\n"
-        "Q: Is it worth switching from a classic engineering role to a new title just for the pay?\nA: Rarely.\n\n"
-        "Q: Do these roles need a PhD?\nA: No.\n"
-    )
-    found = [(h.level, text[h.start : h.end]) for h in detect_headings(text)]
-    assert found == [
-        (1, "Pay in India: A Field Guide"), (2, "Part 3: Pay by level"), (3, "3.1 Freshers (0-1 years)"),
-        (3, "3.2 Two to four years"), (2, "Part 4: Quick answers"),
-        (3, "Q: Is it worth switching from a classic engineering role to a new title just for the pay?"),
-        (3, "Q: Do these roles need a PhD?"),
-    ]
 
 
 def test_pdf_paragraphs_follow_the_documents_own_line_spacing():

@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -218,13 +219,10 @@ def test_condense_follow_up_with_real_model(server, openai_env):
 def test_verified_answer_from_a_scripted_stream(monkeypatch, passages, fallback):
     """A known reply through the real openai client: what streams, what is kept, how it's cited."""
     script = SCRIPT.replace("- Juniors at startups earn 90 LPA [2].\n", "")  # (an invented figure: see below)
-    server, llm = scripted(monkeypatch, script)
     skills, salary = passages[1], passages[0]
     unquoted = dataclasses.replace(fallback, citations=[])  # keep the caller's order: skills, salary
-    try:
+    with scripted(monkeypatch, script) as llm:
         streamed, answer = run(llm, [skills, salary], unquoted)
-    finally:
-        server.__exit__(None, None, None)
     assert streamed == script
     assert answer.text == ("- Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum (8–12 LPA) [1].\n"
                            "Python remains king for these roles [2].")
@@ -370,19 +368,17 @@ REFUSAL_ANSWER = Answer(text="The documents don't cover this.", citations=[], an
                         query="chennai salary", topics=["Salary Expectations for ML Engineers"])
 
 
+@contextmanager
 def scripted(monkeypatch, script: str):
-    """An OpenAI-compatible server on 127.0.0.1 whose model replies `script`, and its backend."""
-    server = FaultServer(script=script).__enter__()
-    return server, fault_llm("openai", server.url("scripted"), monkeypatch)
+    """The backend of an OpenAI-compatible server on 127.0.0.1 whose model replies `script`."""
+    with FaultServer(script=script) as server:
+        yield fault_llm("openai", server.url("scripted"), monkeypatch)
 
 
 def test_the_fixed_phrase_declines(monkeypatch, passages, fallback):
-    server, llm = scripted(monkeypatch, REFUSAL)
-    try:
+    with scripted(monkeypatch, REFUSAL) as llm:
         streamed, answer = run(llm, passages, fallback)
         _, kept_refusal = run(llm, passages, REFUSAL_ANSWER)
-    finally:
-        server.__exit__(None, None, None)
     assert streamed == REFUSAL
     # When the extractive answerer refused too, its refusal (naming the topics) is the answer.
     assert kept_refusal.text == REFUSAL_ANSWER.text and kept_refusal.topics == REFUSAL_ANSWER.topics
@@ -396,11 +392,8 @@ def test_the_fixed_phrase_declines(monkeypatch, passages, fallback):
 
 def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, passages):
     """The evidence decides that the LLM is asked; the extractive refusal is only the fallback."""
-    server, llm = scripted(monkeypatch, "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].")
-    try:
+    with scripted(monkeypatch, "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].") as llm:
         _, answer = run(llm, passages, REFUSAL_ANSWER)
-    finally:
-        server.__exit__(None, None, None)
     assert answer.answered and answer.verification["status"] == "verified"
     assert answer.text == "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]."
     assert answer.topics == REFUSAL_ANSWER.topics and answer.citations[0].passage_id == passages[0][0].id
@@ -409,11 +402,8 @@ def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, pass
 def test_the_passages_the_extractive_answer_quotes_go_first(monkeypatch, passages, fallback):
     """Only a few passages fit a small model's prompt: the evidence's own come first."""
     skills, salary = passages[1], passages[0]
-    server, llm = scripted(monkeypatch, "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].")
-    try:
+    with scripted(monkeypatch, "Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1].") as llm:
         _, answer = run(llm, [skills, salary], fallback)  # the fallback quotes the salary passage
-    finally:
-        server.__exit__(None, None, None)
     assert answer.verification["status"] == "verified"
     assert answer.citations[0].passage_id == salary[0].id
 
@@ -421,11 +411,8 @@ def test_the_passages_the_extractive_answer_quotes_go_first(monkeypatch, passage
 def test_stray_markers_are_tidied_and_the_reply_ends_at_a_stop_sequence(monkeypatch, passages, fallback):
     script = ("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [Passage 1]. Python remains king [2-2] [n].\n"
               "Question: What do seniors earn?\nSeniors earn 90 LPA [1].")
-    server, llm = scripted(monkeypatch, script)
-    try:
+    with scripted(monkeypatch, script) as llm:
         streamed, answer = run(llm, passages, fallback)
-    finally:
-        server.__exit__(None, None, None)
     assert streamed == script[: script.index("\nQuestion:")]  # nothing of the stop sequence shown
     assert answer.text == ("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
                            "Python remains king [2].")
@@ -435,11 +422,8 @@ def test_stray_markers_are_tidied_and_the_reply_ends_at_a_stop_sequence(monkeypa
 def test_a_sentence_cited_only_at_the_end_of_its_line_is_checked_not_dropped(monkeypatch, passages, fallback):
     script = ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum. "
               "Mid-level ML engineers earn ₹15,00,000 – ₹25,00,000 per annum [1].")
-    server, llm = scripted(monkeypatch, script)
-    try:
+    with scripted(monkeypatch, script) as llm:
         _, answer = run(llm, passages, fallback)
-    finally:
-        server.__exit__(None, None, None)
     assert answer.verification["status"] == "verified" and answer.verification["dropped"] == 0
     assert answer.text == ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
                            "Mid-level ML engineers earn ₹15,00,000 – ₹25,00,000 per annum [1].")
@@ -450,11 +434,8 @@ def test_an_invented_figure_costs_the_whole_llm_answer(monkeypatch, passages, fa
     that did not need it: the extractive answer is shown instead of the half."""
     script = ("Junior ML engineers earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
               "Seniors at startups earn 90 LPA [1].")
-    server, llm = scripted(monkeypatch, script)
-    try:
+    with scripted(monkeypatch, script) as llm:
         _, answer = run(llm, passages, fallback)
-    finally:
-        server.__exit__(None, None, None)
     assert answer.text == fallback.text and answer.verification["status"] == "fallback"
     assert answer.verification["kept"] == 1 and "could not be verified" in answer.notice
 
@@ -471,11 +452,8 @@ def test_a_heading_repeated_at_the_top_of_a_passage_is_sent_once():
 
 def test_a_partial_decline_keeps_the_verified_sentences(monkeypatch, passages, fallback):
     script = f"Juniors earn 8-12 LPA [1]. {REFUSAL.replace('this question', 'the startup premium')}"
-    server, llm = scripted(monkeypatch, script)
-    try:
+    with scripted(monkeypatch, script) as llm:
         _, answer = run(llm, passages, fallback)
-    finally:
-        server.__exit__(None, None, None)
     assert answer.answered and answer.text == "Juniors earn 8-12 LPA [1]."
 
 
