@@ -350,7 +350,7 @@ def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold
             starts_item
             or line.page != prev.page
             or line.column != prev.column
-            or line.top - prev.bottom > max(0.55 * max(line.size, 1), 1.4 * spacing.get(line.size))
+            or line.top - prev.bottom > max(0.55 * max(line.size, 1), 1.4 * spacing(line.size))
             or line.size != prev.size
             or _short(prev, line, right)  # the last line of a paragraph stops short of the margin
         ):
@@ -362,10 +362,11 @@ def _write(out: TextBuilder, lines: list[_Line], body: float, levels: dict, bold
         page += 1
 
 
-def _line_spacing(lines: list[_Line]) -> "_Spacing":
-    """The usual gap between two lines of one paragraph, per font size: the median of the gaps
-    under one line height. A paragraph break is a gap well over it (documents set line height
-    from 1.0 to 1.8 times the type size, so no fixed share of the size tells lines from paragraphs)."""
+def _line_spacing(lines: list[_Line]):
+    """The usual gap between two lines of one paragraph, as a function of the font size: the median
+    of the gaps under one line height for that size, else the document's usual ratio to the size. A
+    paragraph break is a gap well over it (line height runs from 1.0 to 1.8 times the type size, so
+    no fixed share of the size tells lines from paragraphs)."""
     gaps: dict[float, list[float]] = {}
     for a, b in zip(lines, lines[1:]):
         if a.table is None and b.table is None and a.page == b.page and a.column == b.column and a.size == b.size:
@@ -375,18 +376,7 @@ def _line_spacing(lines: list[_Line]) -> "_Spacing":
     usual = {size: sorted(g)[len(g) // 2] for size, g in gaps.items() if len(g) >= 3}
     ratios = sorted(gap / size for size, gap in usual.items() if size)
     ratio = ratios[len(ratios) // 2] if ratios else 0.0
-    return _Spacing(usual, ratio)
-
-
-class _Spacing(dict):
-    """Usual gap per font size; a size seen too rarely takes the document's usual ratio to the size."""
-
-    def __init__(self, usual: dict, ratio: float):
-        super().__init__(usual)
-        self.ratio = ratio
-
-    def get(self, size, default=None):
-        return super().get(size, self.ratio * size)
+    return lambda size: usual.get(size, ratio * size)
 
 
 def _short(line: _Line, nxt: _Line, right: dict) -> bool:
