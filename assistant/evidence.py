@@ -293,8 +293,10 @@ def _missing_names(ev: Evidence) -> list[str]:
     present = [(name, written) for name, written in asked if written not in missing]
     # A year is often only the documents' date, not a subject: it need not be named together with
     # the other names, but the best line must come from a passage stating it ("back in 2024").
-    best = sorted(ev.units, key=lambda u: -u.score)[:1]
-    missing += [w for n, w in present if n.isdigit() and best and not any(mentions(n, passage_context(u.hit.passage)) for u in best)]
+    answering = max(ev.units, key=lambda u: u.score, default=None)
+    if answering is not None:
+        context = passage_context(answering.hit.passage)
+        missing += [w for n, w in present if n.isdigit() and not mentions(n, context)]
     present = [(n, w) for n, w in present if not n.isdigit()]
     if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
         best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
