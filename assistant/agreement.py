@@ -26,7 +26,7 @@ from .figures import extract_figures, figure_supported
 from .names import find_names, mentions
 from .relations import DIRECTED, contradicted, dropped_negation, relations, same_direction, superlative
 from .wording import (FUNCTION, LEVEL_WORDS, TOKEN, UNITS, content_stems, inner_capital, is_name, kinds,
-                      levels, name_keys, sing, split_key, stems, without_figures)
+                      levels, name_keys, sing, split_key, stems, unsigned, without_figures)
 
 __all__ = ["agreement_problem", "claim_problem", "levels"]
 
@@ -156,7 +156,7 @@ def _units(passage) -> list[_Unit]:
     context_text = " ".join([getattr(passage, "section", "") or "", getattr(passage, "title", "") or ""])
     context = frozenset(name_keys(context_text))
     units = []
-    for line in (ln for ln in passage.text.splitlines() if ln.strip()):
+    for line in (unsigned(ln) for ln in passage.text.splitlines() if ln.strip()):
         cells = _row_cells(line)
         for at, sentence in enumerate(cells or re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line)):
             row = _row_of(line, at) if cells else ""

@@ -26,7 +26,9 @@ from .figures import extract_figures, figure_supported
 from .wording import FUNCTION, LEVEL_WORDS, TOKEN, UNITS, sing, stems, without_figures
 
 _MARGIN = 3  # words by which the closest part must beat the next before a figure is judged misplaced
+_CELL_MARGIN = 2  # the same for the cells of one table row, which share their first cell
 _PART = re.compile(r"\s*(?:;|,?\s+(?:against|versus|vs\.?|compared with|while|whereas|but)\s+)\s*", re.I)
+_AND = re.compile(r",\s+and\s+", re.I)
 _STOP = re.compile(r"[,;:.()|—–]\s")  # where the words that a figure describes end
 
 
@@ -36,15 +38,26 @@ def misattached(fig, clause: str, texts: list[str]) -> str | None:
     figures at all."""
     own = next((p for p in _PART.split(clause) if fig.raw in p), clause)
     words = {s for s in stems(own) if s}
-    parts = [p for t in texts for p in _PART.split(t) if p and extract_figures(p)]
-    if len(parts) < 2:
+    parts = [p for t in texts for p in _parts(t) if p and extract_figures(p)]
+    if len(parts) < 2 or not any(figure_supported(fig, p) for p in parts):
         return None
     overlap = lambda p: len(words & {s for s in stems(p) if s})  # noqa: E731
+    margin = _MARGIN
+    if all(" | " in p for p in parts):
+        # Table cells ("Company: X | Notes: Offer: 36 LPA fixed"): the row is the one whose first
+        # cell matches best; within it the cells share that first cell, so only their own header
+        # and value tell them apart, and two words of them are already a clear lead.
+        row = lambda p: overlap(p.split(" | ", 1)[0])  # noqa: E731
+        by_row = sorted({row(p) for p in parts}, reverse=True)
+        if len(by_row) > 1 and by_row[0] >= by_row[1] + _CELL_MARGIN:
+            parts = [p for p in parts if row(p) == by_row[0]]  # one row stands out: its cells only
+        overlap = lambda p: len(words & {s for s in stems(p.rsplit(" | ", 1)[-1]) if s})  # noqa: E731
+        margin = _CELL_MARGIN
     scored = sorted(parts, key=overlap, reverse=True)
     best = scored[0]
-    if overlap(best) < overlap(scored[1]) + _MARGIN:
+    if len(scored) > 1 and overlap(best) < overlap(scored[1]) + margin:
         return None  # no part stands out clearly: nothing to say
-    if figure_supported(fig, best) or not any(figure_supported(fig, p) for p in parts):
+    if figure_supported(fig, best):
         return None
     return f"puts {fig.raw} with what the cited passage gives another figure"
 
@@ -116,7 +129,7 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
     for text in texts:
         if " | " in text:
             continue  # a table row: its cells are bound by agreement.py
-        parts = [p for p in _PART.split(text) if p.strip()]
+        parts = [p for p in _parts(text) if p.strip()]
         for i, part in enumerate(parts):
             seq = _sequence(part)
             run, at_claim, at_part = _longest_run(own, seq)
@@ -141,13 +154,30 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
             f"to {', '.join(sorted(extra, key=own.index))}")
 
 
-def _sequence(text: str) -> list[str]:
-    """The content stems of a text in order, levels read as their level, money words left out."""
+def _parts(text: str) -> list[str]:
+    """The parts of a cited sentence that make one statement each: cut at "against", "while",
+    ";", ..., and at ", and" when both sides carry a figure of their own ("X was requested in 18%
+    of postings, and Y in 34%"); a list ("A, B, and C are ...") stays whole."""
     out = []
-    for w in (t.lower() for t in TOKEN.findall(without_figures(text))):
-        if w not in FUNCTION and w not in UNITS:
-            out.append(LEVEL_WORDS.get(w, sing(w))[:5])
+    for part in _PART.split(text):
+        pieces = _AND.split(part)
+        if len(pieces) > 1 and all(extract_figures(p) for p in pieces):
+            out.extend(pieces)
+        else:
+            out.append(part)
     return out
+
+
+def _sequence(text: str) -> list[str]:
+    """The content stems of a text in order, levels read as their level, money words left out;
+    each figure stands in its place as one word of its value ("in 18% of postings" -> "#18",
+    "posti"), so a run of shared words can pass through the figure it binds."""
+    found = [(f.start, f"#{f.low:g}-{f.high:g}") for f in extract_figures(text)]
+    for m in TOKEN.finditer(without_figures(text)):
+        w = m.group(0).lower()
+        if w not in FUNCTION and w not in UNITS:
+            found.append((m.start(), LEVEL_WORDS.get(w, sing(w))[:5]))
+    return [word for _, word in sorted(found)]
 
 
 def _longest_run(a: list[str], b: list[str]) -> tuple[int, int, int]:

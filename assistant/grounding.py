@@ -33,6 +33,7 @@ from typing import Any
 from .agreement import agreement_problem, claim_problem, levels
 from .figures import extract_figures, unsupported_figures
 from .schema import Passage
+from .wording import unsigned
 
 # "[3]", "[1, 2]" and "[1][2]" all occur in model output; the group is one bracket.
 _MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -130,7 +131,7 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
         if not_a_claim:
             dropped.append({"sentence": plain, "reason": not_a_claim})
             continue
-        bad = unsupported_figures(plain, cited + [p.section for p in cited_passages if p.section])
+        bad = unsupported(plain, cited + [p.section for p in cited_passages if p.section])
         if bad:
             raws = ", ".join(f.raw for f in bad)
             dropped.append({"sentence": plain, "reason": f"unsupported figure {raws}"})
@@ -158,6 +159,16 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
         "dropped": len(dropped),
     }
     return clean, order, report
+
+
+def unsupported(sentence: str, sources: list[str]) -> list:
+    """The figures of `sentence` that none of `sources` supports, a change's sign read as
+    notation: "up 27.4%" is supported by "YoY change: +27.4%" (figures.py reads no sign).
+
+    >>> [f.raw for f in unsupported("BFSI grew 27.4% and 9%", ["YoY change: +27.4%"])]
+    ['9%']
+    """
+    return unsupported_figures(sentence, [unsigned(s) for s in sources])
 
 
 def quotes_for(sentences: list[str], passage_text: str, limit: int = 3) -> list[str]:

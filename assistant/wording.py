@@ -53,6 +53,7 @@ _KIND = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in _KINDS.items()}
 GENERIC = frozenset("earn earns earned earning make makes paid pay pays paying salary salaries median "
                     "range per annum year years yearly month months monthly experience typically "
                     "usually about around roughly approximately".split())
+_SIGN = re.compile(r"(?<![\w.+])[+](?=\d)")
 _COUNTS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 _COUNT = re.compile(rf"\b({'|'.join(_COUNTS)})\s+(?:or\s+more\s+)?years\b", re.I)
 _YEARS = re.compile(r"\b(\d{1,2})\s*(?:[–-]\s*\d{1,2}|\+)\s*(?:years?|yrs?)\b", re.I)
@@ -86,6 +87,12 @@ def content_stems(text: str) -> set[str]:
             continue
         out.add(LEVEL_WORDS.get(w, sing(w))[:5])
     return out
+
+
+def unsigned(text: str) -> str:
+    """The text with a change's sign dropped ("YoY change: +27.4%" -> "YoY change: 27.4%"), which
+    figures.py does not read: a claim says "up 27.4%". "C++", "6+ years" and "1.5+" stay."""
+    return _SIGN.sub("", text)
 
 
 def without_figures(text: str) -> str:
