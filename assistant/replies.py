@@ -1,0 +1,127 @@
+"""Read an LLM's reply: cut it at a stop sequence, tidy its citation markers, spot a decline.
+
+    streamed pieces -> until_stop (nothing of a stop sequence shown) -> tidy_markers ("[Passage
+    2]" -> "[2]") -> carry_markers (a line's one marker lent to its uncited sentences) ->
+    without_declines (the fixed "not answered" phrase and its rewordings taken out)
+
+Checking what the reply claims is grounding.py's; building the prompt is prompting.py's.
+Pure string logic, no heavy imports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .grounding import markers, split_sentences, strip_markers
+
+__all__ = ["STOP", "carry_markers", "is_decline", "tidy_markers", "until_stop", "without_declines"]
+
+# Where a reply has gone past its answer: the model starts another passage or turn of its own.
+STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|endoftext|>")
+# The fixed phrase, and the ways a small model rephrases it ("The passages do not mention ...").
+_DECLINE = re.compile(
+    r"^\W*(the |these )?(passages?|documents?|context|sources?|text)\s+(provided\s+)?"
+    r"(do|does|did)\s*(not|n['’]t)\s+(answer|cover|say|mention|contain|provide|include|specify|state)",
+    re.I)
+_STRAY = [  # marker spellings small models use, rewritten to [n] before verification
+    (re.compile(r"\[\s*(?:passage|source|doc(?:ument)?)\s*(\d{1,3})\s*\]", re.I), r"[\1]"),
+    (re.compile(r"【\s*(\d{1,3})\s*】"), r"[\1]"),
+    (re.compile(r"\[\^(\d{1,3})\]"), r"[\1]"),
+    (re.compile(r"\[(\d{1,2})\s*[-–]\s*(\d{1,2})\]"),
+     lambda m: "".join(f"[{n}]" for n in range(int(m[1]), int(m[2]) + 1)) if int(m[1]) <= int(m[2]) <= int(m[1]) + 5 else ""),
+    (re.compile(r"\[\s*(?:n|\d*[^\d\],\s][^\]]{0,20})?\s*\]"), ""),  # "[n]", "[]", "[source]"
+]
+
+
+def until_stop(pieces: Iterator[str], stop: tuple[str, ...]) -> Iterator[str]:
+    """The pieces up to the first stop sequence; the source is closed there.
+
+    A tail that could be the start of a stop sequence is held back until it is decided, so
+    no part of a stop sequence is ever shown:
+
+    >>> list(until_stop(iter(["Pay is high [1].", "\\nQues", "tion: more"]), ("\\nQuestion:",)))
+    ['Pay is high [1].']
+    """
+    buffer = ""
+    try:
+        for piece in pieces:
+            buffer += piece
+            cuts = [buffer.find(s) for s in stop if s in buffer]
+            if cuts:
+                if buffer[: min(cuts)]:
+                    yield buffer[: min(cuts)]
+                return
+            hold = max((k for s in stop for k in range(1, len(s)) if buffer.endswith(s[:k])),
+                       default=0)
+            if len(buffer) > hold:
+                yield buffer[: len(buffer) - hold]
+                buffer = buffer[len(buffer) - hold:]
+        if buffer:
+            yield buffer
+    finally:
+        getattr(pieces, "close", lambda: None)()  # stops a local model or closes the connection
+
+
+def tidy_markers(text: str) -> str:
+    """Rewrite the marker spellings small models use to [n]; drop markers with no number.
+
+    >>> tidy_markers("Python is king [Passage 2]. Docker [1-2] matters [n].")
+    'Python is king [2]. Docker [1][2] matters .'
+    """
+    for pattern, replacement in _STRAY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def carry_markers(text: str) -> str:
+    """Give a sentence with no marker the markers of the next cited sentence on its line.
+
+    Small models often cite once at the end of a two-sentence answer; the borrowed marker is
+    then checked like any other, so a sentence its passage doesn't support is still dropped:
+
+    >>> carry_markers("Take the AWS exam. Plan six weeks for it [1].\\nNo source here.")
+    'Take the AWS exam [1]. Plan six weeks for it [1].\\nNo source here.'
+    """
+    lines = []
+    for line in text.split("\n"):
+        units = [s for _, s in split_sentences(line)]
+        if not units or all(markers(u) for u in units) or not any(markers(u) for u in units):
+            lines.append(line)
+            continue
+        prefix = line[: len(line) - len(line.lstrip())]
+        out = []
+        for i, unit in enumerate(units):
+            if not markers(unit):
+                later = next((markers(u) for u in units[i + 1:] if markers(u)), None)
+                if later:
+                    tags = "".join(f"[{n}]" for n in later)
+                    body = unit.rstrip()
+                    end = len(body.rstrip(".!?;:"))
+                    unit = f"{body[:end]} {tags}{body[end:]}"
+            out.append(unit)
+        lines.append(prefix + " ".join(out))
+    return "\n".join(lines)
+
+
+def is_decline(sentence: str) -> bool:
+    """Whether a sentence says the passages don't answer (the fixed phrase or a rewording)."""
+    return bool(_DECLINE.search(strip_markers(sentence)))
+
+
+def without_declines(text: str) -> tuple[str, bool]:
+    """The text without sentences that decline to answer, and whether there were any."""
+    kept_lines, declined = [], False
+    units = split_sentences(text)
+    for line_no in sorted({n for n, _ in units}):
+        parts = []
+        for n, sentence in units:
+            if n != line_no:
+                continue
+            if is_decline(sentence):
+                declined = True
+            else:
+                parts.append(sentence)
+        if parts:
+            kept_lines.append(" ".join(parts))
+    return "\n".join(kept_lines), declined
