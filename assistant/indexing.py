@@ -6,8 +6,9 @@ any point leaves the previous index answering; leftovers are swept on the next r
 whose embedding model, dimension or chunking differs from the current ones, a store holding fewer
 passages than the manifest lists, or a store that couldn't be opened rebuilds everything. Only the
 holder of the write lock resets or sweeps; a reader opened while another process writes leaves
-the store as it is.
-Leaves out: reading (corpus.py), cutting (chunking.py), ranking (retrieval.py).
+the store as it is. Files are read two at a time and embedded a group at a time (reading.py), and
+still switched on one by one.
+Leaves out: reading (reading.py, corpus.py), cutting (chunking.py), ranking (retrieval.py).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 from typing import Callable
 
 from . import segments
-from .chunking import chunk_document
-from .corpus import file_hash, list_files, read_document
+from .corpus import list_files
 from .errors import IndexBusyError
+from .reading import ReadFile, read_groups
 from .schema import IngestReport, Passage
 from .store import MANIFEST, PassageStore, hold_lock, holds_lock, read_manifest, write_manifest
 
@@ -225,12 +226,32 @@ class Indexer:
         return report
 
     def index_files(self, items: list[tuple[Path, str]], scope: str = "", progress: Progress | None = None, report: IngestReport | None = None) -> IngestReport:
-        """Index (path, source name) pairs into `scope`: new ones added, changed ones replaced."""
+        """Index (path, source name) pairs into `scope`: new ones added, changed ones replaced.
+
+        Files are read two at a time and embedded a group at a time (reading.py); each one is
+        still stored and switched on by itself, in order.
+        """
         report = report or IngestReport()
-        for n, (path, source) in enumerate(items):
-            if progress:
-                progress(n, len(items), source)
-            self._index_file(Path(path), source, scope, report)
+
+        def unchanged(source: str, digest: str) -> bool:
+            old = self.manifest["documents"].get(_key(scope, source))
+            return bool(old) and old["hash"] == digest
+
+        done = 0
+        for group in read_groups(items, unchanged, self.max_chars):
+            batch, keys = [], set()
+            for item in group:
+                if progress:
+                    progress(done, len(items), item.source)
+                done += 1
+                key = _key(scope, item.source)
+                if key in keys:  # the same name twice in one call: the first is switched on before the second is judged
+                    self._store(batch, scope, report)
+                    batch, keys = [], set()
+                keys.add(key)
+                if self._ready(item, scope, report):
+                    batch.append(item)
+            self._store(batch, scope, report)
         if progress and items:
             progress(len(items), len(items), "")
         self.compact()
@@ -244,41 +265,53 @@ class Indexer:
         self.compact()
         return True
 
-    def _index_file(self, path: Path, source: str, scope: str, report: IngestReport):
-        key = _key(scope, source)
-        old = self.manifest["documents"].get(key)
-        try:
-            digest = file_hash(path)
-        except OSError as exc:
-            report.skipped.append((source, f"could not be read ({exc.strerror or exc})"))
+    def _ready(self, item: ReadFile, scope: str, report: IngestReport) -> bool:
+        """Whether the file is to be embedded; an unchanged or unreadable one is reported here instead."""
+        old = self.manifest["documents"].get(_key(scope, item.source))
+        if item.hash_error:
+            report.skipped.append((item.source, item.hash_error))
+            return False
+        if old and old["hash"] == item.digest:
+            report.unchanged.append(item.source)
+            return False
+        if not item.read:  # unchanged when it was hashed; an earlier file of the same name has replaced it since
+            item.read_now(self.max_chars)
+        if item.error:
+            report.skipped.append((item.source, item.error + ("; the previously indexed version is kept" if old else "")))
+            return False
+        if not item.passages:
+            report.skipped.append((item.source, "no passages could be cut from its text"))
+            return False
+        return True
+
+    def _store(self, batch: list[ReadFile], scope: str, report: IngestReport):
+        """Embed the files' passages in one call, then store and switch on each file in turn."""
+        if not batch:
             return
-        if old and old["hash"] == digest:
-            report.unchanged.append(source)
-            return
-        try:
-            doc = read_document(path, source=source)
-        except (ValueError, OSError) as exc:
-            reason = str(exc) + ("; the previously indexed version is kept" if old else "")
-            report.skipped.append((source, reason))
-            return
-        ref = hashlib.sha1(f"{scope}|{source}|{digest}".encode()).hexdigest()[:16]
-        passages = [
-            dataclasses.replace(p, id=f"{ref}-{i:05d}", scope=scope)
-            for i, p in enumerate(chunk_document(doc, self.max_chars))
-        ]
-        if not passages:
-            report.skipped.append((source, "no passages could be cut from its text"))
-            return
+        vectors = self.embedder.embed_passages([embed_text(p) for item in batch for p in item.passages])
         self._mark_dirty(True)
-        self.store.add(passages, self.embedder.embed_passages([embed_text(p) for p in passages]), ref)
+        at = 0
+        for item in batch:
+            self._switch(item, vectors[at : at + len(item.passages)], scope, report)
+            at += len(item.passages)
+        self._mark_dirty(False)
+
+    def _switch(self, item: ReadFile, vectors: list, scope: str, report: IngestReport):
+        """Write one file's new version, switch the manifest to it, then delete its old version."""
+        key = _key(scope, item.source)
+        old = self.manifest["documents"].get(key)
+        ref = hashlib.sha1(f"{scope}|{item.source}|{item.digest}".encode()).hexdigest()[:16]
+        passages = [dataclasses.replace(p, id=f"{ref}-{i:05d}", scope=scope) for i, p in enumerate(item.passages)]
+        self.store.add(passages, vectors, ref)
         self._add_segment(segments.analyse([(ref, passages)]))
-        self.manifest["documents"][key] = {"source": source, "scope": scope, "hash": digest, "ref": ref, "passages": len(passages), "kind": doc.kind}
+        self.manifest["documents"][key] = {
+            "source": item.source, "scope": scope, "hash": item.digest, "ref": ref, "passages": len(passages), "kind": item.doc.kind,
+        }
         self._write(self.manifest)  # the switch: from here on the new version answers, with its segment
         if old:
             self.store.delete(old["ref"])
-        self._mark_dirty(False)
         report.passages_embedded += len(passages)
-        (report.updated if old else report.added).append(source)
+        (report.updated if old else report.added).append(item.source)
 
     def _remove(self, key: str):
         doc = self.manifest["documents"].pop(key)

@@ -268,3 +268,61 @@ def test_segments_of_many_uploads_are_merged(corpus, tmp_path):
     segments = json.loads((tmp_path / "index" / "manifest.json").read_text())["segments"]
     assert len(segments) < 9 and len(list((tmp_path / "index" / "retrieval").glob("seg-*.npz"))) == len(segments)
     assert_ranks_as_rebuilt(bot)
+
+
+def test_small_files_share_one_embedding_call_and_are_switched_on_one_by_one(corpus, tmp_path, monkeypatch):
+    """Files are read two at a time, never while the model embeds, and embedded a group at a time;
+    each file still gets its own switch of the manifest, in the given order."""
+    import assistant.reading as reading
+
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    bot.index()
+    notes = []
+    for i in range(6):
+        notes.append(tmp_path / f"city-{i}.txt")
+        notes[-1].write_text(f"City {i} Notes\nRent\nA flat near tech park {i} rents for {20 + i} thousand rupees a month.\n", encoding="utf-8")
+    together = threading.Barrier(2, timeout=10)  # the first two files are read at the same time, or this times out
+    state = {"reading": 0, "calls": [], "switches": []}
+    read_document, embed = reading.read_document, bot._embedder.embed_passages
+
+    def read(path, **kwargs):
+        state["reading"] += 1
+        if path.name in ("city-0.txt", "city-1.txt"):
+            together.wait()
+        try:
+            return read_document(path, **kwargs)
+        finally:
+            state["reading"] -= 1
+
+    def embed_passages(texts):
+        state["calls"].append((len(texts), state["reading"]))
+        return embed(texts)
+
+    write = bot._indexer._write
+
+    def switch(manifest):
+        state["switches"].append(sorted(d["source"] for d in manifest["documents"].values()))
+        write(manifest)
+
+    monkeypatch.setattr(reading, "read_document", read)
+    monkeypatch.setattr(bot._embedder, "embed_passages", embed_passages)
+    monkeypatch.setattr(bot._indexer, "_write", switch)
+    report = bot.add_documents(notes)
+    assert report.added == [n.name for n in notes] and report.passages_embedded == 6
+    assert state["calls"] == [(6, 0)]  # one call for the six files, and no file being read meanwhile
+    live = list(dict.fromkeys(len(s) for s in state["switches"]))  # documents live after each manifest write
+    assert live == [1, 2, 3, 4, 5, 6, 7]  # one switch per file
+    assert state["switches"][-1] == sorted(["ml-engineer-jobs-india.txt", *report.added])
+    assert "24 thousand" in bot.ask("What does a flat near tech park 4 rent for?").text
+
+
+def test_the_same_name_twice_in_one_call_ends_with_the_second_file(corpus, tmp_path):
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index")
+    first, second = tmp_path / "a" / "pune.txt", tmp_path / "b" / "pune.txt"
+    for path, text in ((first, PUNE), (second, PUNE.replace("ninety minutes", "two hours"))):
+        path.parent.mkdir()
+        path.write_text(text, encoding="utf-8")
+    report = bot.add_documents([first, second, first])
+    assert report.added == ["pune.txt"] and report.updated == ["pune.txt", "pune.txt"]
+    assert _embedded_passages(bot) == 12 + 1  # each replaced version's passage is gone
+    assert "ninety minutes" in bot.ask("How long is the Hinjewadi commute?").text
