@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .claims import claim_problem, clauses
+from .claims import and_pairs, claim_problem, clauses
 from .binding import misattached, replaced_subject, swapped
 from .figures import extract_figures, figure_supported
 from .names import find_names, mentions
@@ -86,7 +86,8 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
     wrong = replaced_subject(sentence, [u.text for u in units])
     if wrong:
         return wrong
-    for at, clause in enumerate(clauses(sentence)):
+    joined = frozenset().union(*(and_pairs(f"{u.text} {u.heading}") for u in units))
+    for at, clause in enumerate(clauses(sentence, joined)):
         names = _names(clause, capitalised, starts_sentence=at == 0)
         lv, stated = levels(clause), relations(clause)
         missing = sorted(n for n in names if not _known(n, known | known_words, whole))

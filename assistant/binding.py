@@ -36,7 +36,7 @@ def misattached(fig, clause: str, texts: list[str]) -> str | None:
     """A figure the cited sentences (`texts`) give to another thing: the part of a cited sentence
     that shares the most words with the clause must hold the figure, when that part holds
     figures at all."""
-    own = next((p for p in _PART.split(clause) if fig.raw in p), clause)
+    own = next((p for p in _parts(clause) if fig.raw in p), clause)
     words = {s for s in stems(own) if s}
     parts = [p for t in texts for p in _parts(t) if p and extract_figures(p)]
     if len(parts) < 2 or not any(figure_supported(fig, p) for p in parts):

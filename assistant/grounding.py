@@ -109,6 +109,7 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
     dropped: list[dict[str, str]] = []
     order: list[int] = []  # original 0-based passage indexes, in order of first use
     kept_lines: dict[int, list[str]] = {}
+    recited: list[dict] = []
     kept = 0
     for line_no, sentence in split_sentences(text):
         valid = []
@@ -121,28 +122,18 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
         plain = strip_markers(sentence)
         if not _has_words(plain):
             continue  # a bare marker or bullet left over; nothing to keep or report
-        if not valid:
-            dropped.append({"sentence": plain, "reason": "no citation"})
-            continue
-        cited_passages = [passages[i] for i in valid]
-        cited = [passages[i].text for i in valid]
-        not_a_claim = claim_problem(plain, [p.section for p in cited_passages]
-                                    + [p.title for p in cited_passages if p.title])
-        if not_a_claim:
-            dropped.append({"sentence": plain, "reason": not_a_claim})
-            continue
-        bad = unsupported(plain, cited + [p.section for p in cited_passages if p.section])
-        if bad:
-            raws = ", ".join(f.raw for f in bad)
-            dropped.append({"sentence": plain, "reason": f"unsupported figure {raws}"})
-            continue
-        if not _overlaps(plain, cited + [f"{p.section} {p.title}" for p in cited_passages]):
-            dropped.append({"sentence": plain, "reason": "words not in the cited passage"})
-            continue
-        if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
-            dropped.append({"sentence": plain, "reason": "restates the question"})
-            continue
-        problem = agreement_problem(plain, cited_passages, question)
+        problem = _problem(plain, [passages[i] for i in valid], question) if valid else "no citation"
+        if problem and not problem.startswith("not a claim"):
+            # Small models often write a true sentence with the wrong number ("[1]" for the
+            # passage they were sent second) or none: the one other passage that passes every
+            # check is cited instead, so the kept sentence is still held to the passage it cites.
+            others = [i for i in range(len(passages)) if i not in valid and passages[i].text.strip()]
+            fits = [i for i in others if _problem(plain, [passages[i]], question) is None]
+            if len(fits) == 1:
+                recited.append({"sentence": plain, "from": [i + 1 for i in valid], "to": fits[0] + 1,
+                                "reason": problem})
+                valid, problem = fits, None
+                sentence = _cite(sentence, fits[0] + 1)
         if problem:
             dropped.append({"sentence": plain, "reason": problem})
             continue
@@ -155,10 +146,41 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
     report = {
         "removed_markers": removed,
         "dropped_sentences": dropped,
+        "recited_sentences": recited,
         "kept": kept,
         "dropped": len(dropped),
     }
     return clean, order, report
+
+
+def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | None:
+    """Why a sentence (markers removed) is not held by the passages it cites, or None."""
+    cited = [p.text for p in cited_passages]
+    headings = [f"{p.section} {p.title}" for p in cited_passages]
+    not_a_claim = claim_problem(plain, [p.section for p in cited_passages]
+                                + [p.title for p in cited_passages if p.title])
+    if not_a_claim:
+        return not_a_claim
+    # the heading and the document's title hold figures the claim may repeat ("the 12-month roadmap")
+    bad = unsupported(plain, cited + headings)
+    if bad:
+        return f"unsupported figure {', '.join(f.raw for f in bad)}"
+    if not _overlaps(plain, cited + headings):
+        return "words not in the cited passage"
+    if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
+        return "restates the question"
+    return agreement_problem(plain, cited_passages, question)
+
+
+def _cite(sentence: str, n: int) -> str:
+    """The sentence with its markers replaced by one [n] before its closing punctuation.
+
+    >>> _cite("Kubernetes is asked for in 72% of postings [1].", 2)
+    'Kubernetes is asked for in 72% of postings [2].'
+    """
+    body = strip_markers(sentence).rstrip()
+    end = len(body.rstrip(".!?;:"))
+    return f"{body[:end]} [{n}]{body[end:]}"
 
 
 def unsupported(sentence: str, sources: list[str]) -> list:

@@ -56,13 +56,15 @@ def correct(row: dict, answer) -> bool:
                                    for group in row.get("expect", []))
 
 
-def unsupported(answer) -> list[str]:
-    from assistant.figures import unsupported_figures
-    from assistant.grounding import strip_markers
+def unsupported(answer, titles: dict[str, str] | None = None) -> list[str]:
+    """Figures of the answer that no cited passage (its text, heading, or its document's title
+    from `titles`, by passage id) supports, read the way the verifier reads them."""
+    from assistant.grounding import strip_markers, unsupported as unsupported_in
 
     if not answer.answered:
         return []
-    return [f.raw for f in unsupported_figures(strip_markers(answer.text), [c.text for c in answer.citations])]
+    sources = [f"{c.text}\n{c.section} {(titles or {}).get(c.passage_id, '')}" for c in answer.citations]
+    return [f.raw for f in unsupported_in(strip_markers(answer.text), sources)]
 
 
 def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool, log=None) -> list[dict]:
@@ -90,14 +92,16 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
         seconds = time.perf_counter() - started + (extractive_seconds if direct else 0.0)
         status = (answer.verification or {}).get("status", "not asked")
         sent = (answer.verification or {}).get("passages_sent", 0)
-        shown = [h.passage for h in bot.retrieve(row["question"], history=history)][:sent]
+        retrieved = [h.passage for h in bot.retrieve(row["question"], history=history)]
+        shown = retrieved[:sent]
+        titles = {p.id: p.title for p in retrieved}
         record = {
             "id": row.get("id", ""), "question": row["question"], "answerable": row.get("answerable", True),
             "correct": correct(row, answer), "extractive_correct": correct(row, extractive),
             "answered": answer.answered, "status": status, "asked": status != "not asked",
             "fallback": status == "fallback", "seconds": round(seconds, 2),
             "extractive_seconds": round(extractive_seconds, 2),
-            "unsupported": unsupported(answer), "text": answer.text, "notice": answer.notice,
+            "unsupported": unsupported(answer, titles), "text": answer.text, "notice": answer.notice,
             "extractive": extractive.text, "why": (answer.verification or {}).get("reason", ""),
             "generated": (answer.verification or {}).get("generated", ""),
             "dropped": (answer.verification or {}).get("dropped_sentences", []),

@@ -62,7 +62,7 @@ def test_figure_in_other_notation_is_kept(salary):
     text = "A junior earns ₹8,00,000 – ₹12,00,000 (8–12 LPA) [1]. Mid-level pay is 15-25 lakh [1]."
     clean, order, report = verify(text, [salary])
     assert clean == text
-    assert report == {"removed_markers": [], "dropped_sentences": [], "kept": 2, "dropped": 0}
+    assert report == {"removed_markers": [], "dropped_sentences": [], "recited_sentences": [], "kept": 2, "dropped": 0}
 
 
 def test_invalid_marker_is_removed_and_valid_one_kept(salary, skills):
@@ -93,8 +93,12 @@ def test_markers_are_renumbered_by_first_use(salary, skills):
 
 
 def test_figure_must_be_in_a_passage_the_sentence_cites(salary, skills):
-    # 20-30% is in the salary passage, but the sentence cites only the skills passage.
+    # 20-30% is in the salary passage, but the sentence cites only the skills passage: it ends
+    # up citing the salary passage, the one that holds it, or nothing.
     clean, order, report = verify("ML engineers earn a 20-30% premium [2].", [salary, skills])
+    assert clean == "ML engineers earn a 20-30% premium [1]." and order == [0]
+    assert report["recited_sentences"][0]["reason"] == "unsupported figure 20-30%"
+    clean, order, report = verify("ML engineers earn a 20-30% premium [1].", [skills])
     assert clean == "" and order == []
     assert report["dropped_sentences"][0]["reason"] == "unsupported figure 20-30%"
 
@@ -294,6 +298,37 @@ def test_the_held_out_set_is_written_over_passages_the_tuning_set_does_not_cite(
     tuning = {p["text"] for i in _labelled() for p in i["passages"].values()}
     shared = [i["id"] for i in items if tuning & {p["text"] for p in i["passages"].values()}]
     assert len(shared) <= 0.02 * len(items), shared  # two sentences on the guide's salary list
+
+
+def test_a_true_sentence_with_the_wrong_number_cites_the_one_passage_that_holds_it(salary, skills):
+    """Small models number passages wrongly; the sentence is re-cited only when exactly one
+    other passage passes every check, so what is kept is still held to what it cites."""
+    clean, order, report = verify("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. Python is king [2].",
+                                  [skills, salary])
+    assert clean == "Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. Python is king [2]."
+    assert order == [1, 0] and report["recited_sentences"][0]["to"] == 2
+    # a sentence no passage holds is still dropped
+    _, _, report = verify("Juniors earn 90 LPA [1].", [skills, salary])
+    assert report["kept"] == 0 and not report["recited_sentences"]
+
+
+def test_a_figure_is_bound_to_its_own_cell_and_its_own_part():
+    row = Passage("r", "Company: Brightloop SaaS | City: Bangalore | Role: ML Platform Engineer | "
+                  "Salary range (LPA): 30-42 | Notes: Offer: 36 LPA fixed + ESOPs", "openings.csv")
+    assert verify("Brightloop SaaS offered 36 LPA fixed [1].", [row])[2]["kept"] == 1
+    assert verify("Brightloop SaaS offered 42 LPA fixed [1].", [row])[2]["kept"] == 0
+    skills_text = Passage("s", "Experience with vector databases was requested in 18% of postings, and "
+                          "fine-tuning or RAG experience in 34%, up from 12% a year earlier.", "report.pdf")
+    assert verify("Fine-tuning or RAG experience was requested in 34% of postings [1].", [skills_text])[2]["kept"] == 1
+    assert verify("Fine-tuning or RAG experience was requested in 18% of postings [1].", [skills_text])[2]["kept"] == 0
+
+
+def test_an_and_the_passage_writes_does_not_cut_the_claim():
+    week = Passage("w", "On my team a typical week looks roughly like this:\n"
+                   "- About 30% building and maintaining training and feature pipelines\n"
+                   "- About 25% on serving, latency and cost work", "guide.md", "What an ML engineer does all day")
+    text = "The time spent on building and maintaining training and feature pipelines is about 30% [1]."
+    assert verify(text, [week])[2]["kept"] == 1
 
 
 @pytest.mark.parametrize("name, most_bad_kept, least_recall", [
