@@ -5,8 +5,8 @@
     Answer with citations renumbered 1..k
 
 The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
-that says it becomes a refusal (answered=False, verification status "declined") when the
-extractive answerer found nothing either, else the quoted lines with a notice. On any LLM
+that says it (and nothing the verifier keeps) becomes a refusal (answered=False, verification
+status "declined"), even when the extractive answerer found lines to quote. On any LLM
 fault, when too little of the text survives verification, or when a sentence carries a figure
 no passage holds (the model made one up), the extractive answer computed for the same question
 is returned instead, with a short notice saying why. Retrieval, the decision whether to call
@@ -23,7 +23,7 @@ from .errors import LLMError
 from .grounding import markers, quotes_for, split_sentences, verify
 from .llms import LLM
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
-from .replies import STOP, carry_markers, is_decline, tidy_markers, until_stop, without_declines
+from .replies import STOP, carry_markers, is_decline, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
@@ -61,7 +61,7 @@ def generate_answer(
             generated.append(piece)
             yield piece
         text = "".join(generated)
-        answer_text, declined = without_declines(carry_markers(tidy_markers(text)))
+        answer_text, declined = without_declines(carry_markers(unframe(tidy_markers(text))))
         clean, order, report = verify(answer_text, used, question)
         report.update(passages_sent=len(used), passages_trimmed=trimmed, generated=text,
                       seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
@@ -127,20 +127,22 @@ def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float
 
 
 def _declined(llm: LLM, fallback: Answer, question: str, report: dict) -> Answer:
-    """The model said the passages don't answer.
+    """The model said the passages don't answer: a refusal (answered=False), whatever the
+    extractive answerer found.
 
-    When the extractive answerer refused too, that refusal (naming the topics covered) is the
-    answer. When it found lines to quote, they are shown with a notice: on the question bank the
-    small model declined table questions the quoted lines answered (2 of the first 4 tuning
-    questions), so its decline alone does not outweigh them.
+    The model read the passages the evidence ranked best, the quoted lines first; when it finds
+    no answer in them, lines that merely share the question's words are not shown as one. When
+    the extractive answerer refused too, its refusal (naming the topics covered) is the text.
     """
     verification = {"status": "declined", "reason": "the LLM found no answer in the passages",
                     **report}
     if not fallback.answered:
         return dataclasses.replace(fallback, backend=llm.name, verification=verification)
+    covered = f" What they do cover: {'; '.join(fallback.topics[:8])}." if fallback.topics else ""
     return dataclasses.replace(
-        fallback, verification=verification,
-        notice="The LLM found no answer in the passages; showing the extractive answer.")
+        fallback, text=f"The passages found don't answer this question, so I can't answer it from them.{covered}",
+        citations=[], answered=False, backend=llm.name, verification=verification,
+        notice="The LLM found no answer in the passages the search returned.")
 
 
 def _fall_back(fallback: Answer, why: str, reason: str, report: dict) -> Answer:

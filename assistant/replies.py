@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from .grounding import markers, split_sentences, strip_markers
 
-__all__ = ["STOP", "carry_markers", "is_decline", "tidy_markers", "until_stop", "without_declines"]
+__all__ = ["STOP", "carry_markers", "is_decline", "tidy_markers", "unframe", "until_stop", "without_declines"]
 
 # Where a reply has gone past its answer: the model starts another passage or turn of its own.
 STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|endoftext|>")
@@ -23,6 +23,11 @@ STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|e
 _DECLINE = re.compile(
     r"^\W*(the |these )?(passages?|documents?|context|sources?|text)\s+(provided\s+)?"
     r"(do|does|did)\s*(not|n['’]t)\s+(answer|cover|say|mention|contain|provide|include|specify|state)",
+    re.I)
+# "According to passage [2], ..." / "The passage in [1] states that ...": a frame around the claim.
+_FRAME = re.compile(
+    r"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))\s*(?:according to (?:the )?(?:passages?|sources?)\s*((?:\[\d{1,3}\])*)\s*,\s*"
+    r"|the (?:passages?|sources?)(?: in)?\s*((?:\[\d{1,3}\])*)\s*(?:states?|says?|mentions?|notes?|shows?)(?: that)?\s+)",
     re.I)
 _STRAY = [  # marker spellings small models use, rewritten to [n] before verification
     (re.compile(r"\[\s*(?:passage|source|doc(?:ument)?)\s*(\d{1,3})\s*\]", re.I), r"[\1]"),
@@ -72,6 +77,26 @@ def tidy_markers(text: str) -> str:
     for pattern, replacement in _STRAY:
         text = pattern.sub(replacement, text)
     return text
+
+
+def unframe(text: str) -> str:
+    """Take "According to passage [2], ..." or "The passage [1] states that ..." off a claim,
+    its markers moved to the sentence's end, so the claim is checked and shown as a claim.
+
+    >>> unframe("The passage in [1] states that Kubernetes was asked for in 72% of postings.")
+    'Kubernetes was asked for in 72% of postings [1].'
+    """
+    out, at = [], 0
+    for m in _FRAME.finditer(text):
+        tags = (m.group(1) or "") + (m.group(2) or "")
+        rest = text[m.end():]
+        end = re.search(r"[.!?](?=\s|$)|\n|$", rest)
+        claim = rest[: end.start()]
+        out.append(text[at:m.start()] + (m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())]))
+        out.append(claim[:1].upper() + claim[1:] + (f" {tags}" if tags and not markers(claim) else ""))
+        at = m.end() + end.start()
+    out.append(text[at:])
+    return "".join(out)
 
 
 def carry_markers(text: str) -> str:
