@@ -75,6 +75,8 @@ class Unit:
     money: bool = False
     facet_scores: tuple[float, ...] = ()  # score per facet (parts of the question)
     score: float = 0.0
+    named: float = 0.0  # the share of the question's named things the unit's passage names
+    name_bonus: float = 0.0  # what naming them (in the unit or its heading) added to its score
 
     @property
     def text(self) -> str:
@@ -201,9 +203,10 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
     # for a fresher") counts a third as much within the parts.
     shared = set.intersection(*({t.word for t in f.terms} for f in ev.facets[1:])) if len(ev.facets) > 1 else set()
     part_weights = [[t.weight * (0.33 if f and t.word in shared else 1.0) for t in facet.terms] for f, facet in enumerate(ev.facets)]
-    units = []
+    units, heading_band = [], {}
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
+        context = passage_context(p)
         text = p.text[start:end]
         unit_stems = _stems(text, kinds)
         head_stems = _stems(p.section + " " + p.title, kinds)
@@ -216,11 +219,16 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
                         if b.covers(query) or (years is not None and b.years and b.years[0] <= years <= b.years[1])}
             all_bands = {(b.start, b.end) for b in hit.bands}
             band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
+            if band == 0 and years is not None:
+                # A line without a range of its own speaks for its heading ("5-8 years", "Freshers");
+                # "fresher offers fall between 8 and 14 LPA" does not answer for 5-8 years.
+                band = -1 if _other_level(text, years) else heading_band.setdefault(p.id, _level_band(p.heading, years))
         money = any(f.kind == "money" for f in extract_figures(text))
+        asks = text.rstrip().endswith("?")
         names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))
         facet_scores = []
         matched = frozenset()
-        overlap0 = 0.0
+        overlap0, named0, bonus0 = 0.0, 0.0, 0.0
         for f, facet in enumerate(ev.facets):
             held = [j for j, t in enumerate(facet.terms) if t.stems & unit_stems]
             in_head = [j for j, t in enumerate(facet.terms) if t.stems & head_stems and j not in held]
@@ -232,10 +240,17 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
             if names_place:
                 score += 0.15  # "which city…?" is answered by a line naming a place
+            if asks:
+                score -= 0.2  # a line that asks a question ("Is there a relocation allowance?") answers none
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
-        units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, tuple(facet_scores), facet_scores[0]))
+                # the title counts here: "MLOps" in a document's title names it for every line
+                bonus0 = NAME_BONUS * names_held / len(named) if named else 0.0
+                # the line's passage counts here: "Hyderabad has moved furthest towards the office.
+                # Several large GCCs in HITEC City now ask for four days a week."
+                named0 = sum(1 for name in named if mentions(name, context)) / len(named) if named else 0.0
+        units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, tuple(facet_scores), facet_scores[0], named0, bonus0))
     return units
 
 
@@ -249,8 +264,26 @@ def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool,
     if salary_line:
         score += 0.12
     if names:
-        score += 0.3 * names_held / names
+        score += NAME_BONUS * names_held / names
     return score
+
+
+NAME_BONUS = 0.3
+
+
+def _name_binding(units: list[Unit]) -> float:
+    """How well the lines of passages naming everything asked about answer, against the best line of all.
+
+    "Security deposit in Mumbai" over a list of deposits in other cities and a note that names
+    Mumbai: the line naming Mumbai answers far worse than the best deposit line, so the documents
+    say this of other cities, not of Mumbai. Scores are taken without the bonus for naming.
+    """
+    if not units:
+        return 1.0
+    topic = [u.score - u.name_bonus for u in units]
+    best = max(topic)
+    bound = [t for t, u in zip(topic, units) if u.named >= 1.0]
+    return (max(bound) / best if bound else 0.0) if best > 0 else 1.0
 
 
 def asked_years(query: Query) -> float | None:
@@ -262,6 +295,37 @@ def asked_years(query: Query) -> float | None:
             low, high = LEVEL_YEARS[word]
             return (low + high) / 2
     return None
+
+
+_LEVEL_WORDS = re.compile(r"\b(interns?|internships?|trainees?|freshers?|entry-level|juniors?|mid-level|seniors?)\b", re.I)
+
+
+def _other_level(text: str, years: float) -> bool:
+    """Does `text` speak of career levels, none of which covers `years` of experience?
+
+    >>> _other_level("Most fresher offers fall between 8 and 14 LPA.", 6.5), _other_level("Senior and junior pay", 1)
+    (True, False)
+    """
+    levels = [LEVEL_YEARS[_level_key(m)] for m in _LEVEL_WORDS.findall(text)]
+    return bool(levels) and not any(low - 1 <= years <= high + 1 for low, high in levels)
+
+
+def _level_band(heading: str, years: float) -> int:
+    """1 when a heading states years of experience or a level covering `years`, -1 when it states others, else 0.
+
+    >>> _level_band("3.3 Five to eight years (5-8 years)", 6.5), _level_band("Freshers", 6.5), _level_band("Pay", 6.5)
+    (1, -1, 0)
+    """
+    spans = [(f.low, f.high) for f in extract_figures(heading) if f.kind == "years"]
+    spans += [LEVEL_YEARS[w] for w in (_level_key(m) for m in _LEVEL_WORDS.findall(heading))]
+    if not spans:
+        return 0
+    return 1 if any(low <= years <= high for low, high in spans) else -1
+
+
+def _level_key(word: str) -> str:
+    word = word.lower()
+    return word if word in LEVEL_YEARS else word.rstrip("s")
 
 
 def covering_cell(row: str, query: Query) -> str:
@@ -337,6 +401,7 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
         "figure_missing": figure_missing,
         "count_missing": count_missing,
         "names_held": names_held,
+        "name_binding": _name_binding(units) if named else 1.0,
         "dense": max(dense, default=0.0),
         "dense_margin": (max(dense) - sorted(dense)[len(dense) // 2]) if len(dense) > 1 else 0.0,
         "unit_similarity": max((u.similarity for u in units), default=0.0),

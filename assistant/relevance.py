@@ -30,6 +30,7 @@ FEATURES = ("dense", "unit_similarity", "coverage", "unit_overlap", "unknown", "
 WEIGHTS = {"dense": 1.249, "unit_similarity": 1.897, "coverage": 1.134, "unit_overlap": 1.718, "unknown": -0.618, "missing_max": -0.318, "band": 0.137, "lexical": 0.291, "no_terms": 0.0, "figure_missing": -1.311, "count_missing": -0.067, "names_held": -0.399, "no_overlap": -0.59}
 BIAS = -1.756
 THRESHOLD = 0.5
+BINDING = 0.65  # the lines naming what is asked must answer at least this well against the best line (evidence._name_binding)
 
 
 @dataclass
@@ -64,6 +65,8 @@ def decide(ev) -> Decision:
         if covered_part and score >= THRESHOLD:  # "Bangalore or Chennai?": answer Bangalore, name Chennai as not covered
             return Decision(True, score, missing, partial=True, reason="part of the question is not covered")
         return Decision(False, score, missing, reason="asks about " + ", ".join(missing))
+    if len(ev.facets) == 1 and ev.signals.get("name_binding", 1.0) < BINDING:  # said of other cities, not this one
+        return Decision(False, score, [], reason="the passages say this of other " + "/".join(sorted({k for k, _, _ in ev.names if k != "role"})) + "s")
     if ev.signals.get("topic_missing"):  # the name is there, nothing of what is asked about it is
         return Decision(False, score, [], reason="the passages name what is asked about but say nothing of it")
     if not ev.terms and not ev.signals.get("band") and not ev.signals.get("heading_match"):

@@ -187,3 +187,49 @@ def test_a_common_word_is_never_read_as_a_near_spelling_of_a_name():
     common = frozenset({"linked", "which", "skill", "is", "to", "the", "highest"})
     assert asked_names("Which skill is linked to the highest pay?", Terms(), [], common) == []
     assert [n[1] for n in asked_names("ml jobs in bangalor", Terms(), [], common)] == ["bangalore"]  # a typo still is
+
+
+@pytest.fixture(scope="module")
+def moving_bot(tmp_path_factory):
+    """A small relocation note, written for these tests: deposits by city, a checklist of questions, pay by level."""
+    from tests.conftest import indexed_bot
+
+    root = tmp_path_factory.mktemp("moving")
+    note = root / "moving-note.md"
+    note.write_text(
+        "# Moving cities for a tech job\n\n"
+        "## Security deposits\n\n"
+        "- **Bangalore:** landlords ask for six to ten months' rent as a deposit.\n"
+        "- **Pune:** a deposit of two to three months' rent is usual.\n\n"
+        "## Mumbai\n\n"
+        "Mumbai has the longest commutes of any metro; most engineers live within an hour of the office by train.\n\n"
+        "## Questions to ask before you accept\n\n"
+        "- Is there a joining bonus, and is it paid in the first month?\n"
+        "- Who pays the packers?\n\n"
+        "Joining bonuses at product companies are usually paid with the first salary and clawed back if you leave within a year.\n\n"
+        "## Pay by level\n\n"
+        "### Freshers (0-1 years)\n\nOffers mostly fell between 6 and 10 LPA.\n\n"
+        "### Five to eight years (5-8 years)\n\nOffers mostly fell between 30 and 48 LPA.\n",
+        encoding="utf-8",
+    )
+    (root / "bot").mkdir()
+    return indexed_bot(root / "bot", [note])
+
+
+def test_a_name_the_documents_hold_elsewhere_is_not_bound_to_the_answer(moving_bot):
+    # Mumbai is named, but only in a passage that says nothing of deposits: the deposit lines speak
+    # of other cities, so "deposit in Mumbai" is not answered, while "deposit in Pune" is.
+    assert moving_bot.ask("How much security deposit do landlords in Pune want?").answered
+    mumbai = moving_bot.ask("How much security deposit do landlords in Mumbai want?")
+    assert not mumbai.answered, mumbai.text
+
+
+def test_a_line_that_asks_a_question_is_not_quoted_as_the_answer(moving_bot):
+    answer = moving_bot.ask("When is the joining bonus paid?")
+    assert answer.answered and "first salary" in answer.text and "Is there" not in answer.text, answer.text
+
+
+def test_a_line_speaks_for_the_years_its_heading_states(moving_bot):
+    answer = moving_bot.ask("What do offers look like with 5-8 years of experience?")
+    # the freshers' line, under a heading of other years, is left out (without the heading's years it was quoted too)
+    assert answer.answered and "30 and 48" in answer.text and "6 and 10" not in answer.text, answer.text
