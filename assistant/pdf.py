@@ -26,10 +26,22 @@ PDF_MEMORY_MB = 2048  # address-space limit of the child process that reads it
 PARALLEL_PAGES = 8  # from this many pages a second process reads every other page (forking costs ~10 ms)
 
 
+# The child imports this module without the package's __init__ (the whole assistant: a third of the
+# child's start-up, paid per PDF); only the modules pdf.py uses are loaded.
+_CHILD = """
+import importlib.util, sys, types
+package = types.ModuleType("assistant")
+package.__path__ = list(importlib.util.find_spec("assistant").submodule_search_locations)
+sys.modules["assistant"] = package
+from assistant.pdf import _pdf_child
+_pdf_child()
+"""
+
+
 def read_pdf(data: bytes) -> Document:
     """Parse the PDF in a child process limited to PDF_SECONDS and PDF_MEMORY_MB."""
     seconds, memory = PDF_SECONDS, PDF_MEMORY_MB
-    command = [sys.executable, "-c", "from assistant.pdf import _pdf_child; _pdf_child()", str(seconds), str(memory)]
+    command = [sys.executable, "-c", _CHILD, str(seconds), str(memory)]
     # Its own process group, so a second reading process it forked is stopped with it.
     with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True) as done:
         try:
