@@ -25,6 +25,7 @@ from .llms import LLM
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
 from .replies import STOP, carry_markers, is_decline, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
+from .wording import content_stems
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
            "generate_answer", "is_decline", "prompt", "tidy_markers", "until_stop"]
@@ -76,6 +77,10 @@ def generate_answer(
             yield _fall_back(fallback, "The LLM answer could not be verified against the sources",
                              "unverified", report)
             return
+        if _off_the_question(question, clean, [used[i] for i in order], fallback):
+            yield _fall_back(fallback, "The LLM answered from other passages than the question matched",
+                             "off the question", report)
+            return
         yield Answer(
             text=clean,
             citations=_citations(clean, order, passages),
@@ -93,6 +98,18 @@ def generate_answer(
     except Exception as exc:  # a bug in a backend must not cost the user the answer
         yield _fall_back(fallback, "The LLM failed", "error", {
             "detail": type(exc).__name__, "generated": "".join(generated)})
+
+
+def _off_the_question(question: str, text: str, cited: list[Passage], fallback: Answer) -> bool:
+    """Whether a verified answer cites none of the passages the extractive answer quotes and
+    shares fewer of the question's words than that answer does: true of its passages, but an
+    answer to another question ("Bangalore offers the highest density..." for "are Hyderabad and
+    Pune good for job security?"), which the verifier, judging faithfulness only, keeps."""
+    quoted = {c.passage_id for c in fallback.citations if c.text} if fallback.answered else set()
+    if not quoted or quoted & {p.id for p in cited}:
+        return False
+    asked = content_stems(question)
+    return len(asked & content_stems(text)) < len(asked & content_stems(fallback.text))
 
 
 def _evidence_first(passages: list[tuple[Passage, float]], fallback: Answer) -> list[tuple[Passage, float]]:

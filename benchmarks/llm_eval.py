@@ -23,6 +23,10 @@ tests/data/documents/, which the question bank is about). Measured, per answerer
   rates. On a shared machine wall-clock times swell with the load; these counts don't, and
   "llama.cpp's own time" (tokens read / rate + tokens written / rate) is the model's share.
 
+One untimed question is asked first (`--cold` skips it), as a running server has answered one:
+the fixed prompt prefix is then in llama.cpp's cache, and the first timed row does not also time
+the model's load.
+
 With `--direct` the LLM is asked about every question (retrieval, the extractive answer as the
 fallback, then generation.generate_answer), whatever the relevance decision says: the strictest
 test of its refusals. Without it, questions go through `Assistant.ask` as users get them.
@@ -67,12 +71,18 @@ def unsupported(answer, titles: dict[str, str] | None = None) -> list[str]:
     return [f.raw for f in unsupported_in(strip_markers(answer.text), sources)]
 
 
-def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool, log=None) -> list[dict]:
+def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool, log=None,
+                  warm: bool = True) -> list[dict]:
     """Ask every row with `spec` (and the extractive answerer); one record per row, each also
     written to `log` (a text file) as soon as it is made, so a long run can be read as it goes."""
     from assistant.generation import generate_answer
 
     llm = bot._load_llm(spec)
+    if warm and llm is not None:
+        # One untimed question first: a running server has its fixed prompt prefix (rules and worked
+        # examples, ~800 tokens) in llama.cpp's cache after its first answer; every later question
+        # reads only its passages. Without this the first row also times the model's load and prefix.
+        bot.ask("What skills do employers ask for?", llm=spec)
     records = []
     for row in rows:
         history = row.get("history") or []
@@ -242,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the measures and records here")
     parser.add_argument("--records", type=Path, help="write each record here (JSON lines) as it is made")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="time the first question too (no untimed warm-up)")
     parser.add_argument("--from-records", type=Path, help="print the table of a --records file (a partial run too)")
     args = parser.parse_args(argv)
     if args.from_records:
@@ -264,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = rows[: args.limit] if args.limit else rows
             for spec in args.llm or ["llama-cpp"]:
                 with open(args.records or os.devnull, "a", encoding="utf-8") as log:
-                    records = run_questions(bot, spec, rows, args.direct, args.verbose, log)
+                    records = run_questions(bot, spec, rows, args.direct, args.verbose, log, warm=not args.cold)
                 results[(data.name, spec)] = measures(records)
                 dump[f"{data.name} {spec}"] = {"measures": results[(data.name, spec)], "records": records}
     print(table(results))
