@@ -4,8 +4,8 @@ A file built to keep the parser busy or to exhaust memory costs one child proces
 The child reads the pages with pdfplumber (pdf_page.py: visible text, columns, tables), lays them
 out as one document (pdf_layout.py: headings from font size and weight, running headers left out)
 and sends it back as JSON. A PDF of PARALLEL_PAGES pages or more on a machine with two cores is
-read by two processes, each taking every other page under half the memory limit (the file still
-costs PDF_MEMORY_MB at most); the wall-clock limit covers both. Headings come from the PDF's
+read by two processes that share the pages out as they go, each under half the memory limit (the
+file still costs PDF_MEMORY_MB at most); the wall-clock limit covers both. Headings come from the PDF's
 outline when it has one (found as whole lines of the text), else from the layout.
 Leaves out: the other formats and the injection filter shared by all of them (corpus.py).
 """
@@ -23,7 +23,7 @@ from .document import Document, Heading, Table
 
 PDF_SECONDS = 120  # wall-clock limit for reading one PDF (a few pages a second at worst)
 PDF_MEMORY_MB = 2048  # address-space limit of the child process that reads it
-PARALLEL_PAGES = 8  # from this many pages a second process reads every other page (forking costs ~10 ms)
+PARALLEL_PAGES = 8  # from this many pages a second process reads pages too (forking costs ~10 ms)
 
 
 # The child imports this module without the package's __init__ (the whole assistant: a third of the
@@ -135,19 +135,33 @@ def _parse_pdf(data: bytes, memory_mb: int = PDF_MEMORY_MB, fork: bool = False) 
 
 
 def _read_pages(pdf, memory_mb: int) -> list:
-    """(height, lines) of every page, read by this process (even pages) and a forked one (odd pages).
+    """(height, lines) of every page, read by this process and a forked one.
 
+    The two take pages as they go (a shared counter), so one slow page doesn't leave a core idle.
     Each process keeps half the address-space limit. The forked one sends its pages back pickled
     through a pipe (it runs this same code, so what it sends is what the layout already trusts), or
     the exception it stopped on, which is raised here as if this process had met it.
     """
+    import multiprocessing
     import pickle
     import resource
 
     from .pdf_page import page_lines
 
+    count = len(pdf.pages)
+    # In shared memory, so the forked process sees the same counter ("fork": no semaphore tracker process).
+    taken = multiprocessing.get_context("fork").Value("i", 0)
+
+    def untaken():
+        while True:
+            with taken.get_lock():
+                number = taken.value
+                taken.value += 1
+            if number >= count:
+                return
+            yield number
+
     half = memory_mb // 2 * 2**20
-    numbers = range(len(pdf.pages))
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the second reader: odd pages; it never returns into the caller's code
@@ -155,7 +169,7 @@ def _read_pages(pdf, memory_mb: int) -> list:
             os.close(read)
             try:
                 resource.setrlimit(resource.RLIMIT_AS, (half, half))
-                payload = pickle.dumps(("pages", page_lines(pdf, set(numbers[1::2]))))
+                payload = pickle.dumps(("pages", page_lines(pdf, untaken())))
             except BaseException as exc:  # MemoryError, ValueError, anything a corrupt page raises
                 known = isinstance(exc, (MemoryError, ValueError))
                 payload = pickle.dumps(("error", exc if known else RuntimeError(f"{type(exc).__name__}: {exc}")))
@@ -167,7 +181,7 @@ def _read_pages(pdf, memory_mb: int) -> list:
     pipe = os.fdopen(read, "rb")
     try:
         resource.setrlimit(resource.RLIMIT_AS, (half, half))
-        mine = page_lines(pdf, set(numbers[0::2]))
+        mine = page_lines(pdf, untaken())
         received = pipe.read()
     except BaseException:
         os.kill(pid, signal.SIGKILL)  # this process failed: the other half is of no use

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from .document import clean
 
@@ -37,15 +38,15 @@ class Line:
     words: list[dict] = field(default_factory=list)
 
 
-def page_lines(pdf, pages=None) -> list[tuple[int, float, list[Line]]]:
-    """(page number, height, lines) of the pages of a pdfplumber PDF (all, or the indices in
-    `pages`), each page's parsed objects dropped after use."""
+def page_lines(pdf, numbers: Iterable[int] | None = None) -> list[tuple[int, float, list[Line]]]:
+    """(page number, height, lines) of the pages of a pdfplumber PDF (all, or those of the 0-based
+    `numbers`, in their order), each page's parsed objects dropped after use."""
     _patch_invisible_text()
     out = []
-    for n, page in enumerate(pdf.pages, 1):
-        if pages is None or n - 1 in pages:
-            out.append((n, float(page.height), _page_lines(page, n)))
-            page.close()
+    for i in range(len(pdf.pages)) if numbers is None else numbers:
+        page = pdf.pages[i]
+        out.append((i + 1, float(page.height), _page_lines(page, i + 1)))
+        page.close()
     return out
 
 
