@@ -258,7 +258,7 @@ class Assistant:
         return self._vocabulary
 
     def _named_hits(self, query, hits, scope, vector, accept) -> list:
-        """Passages naming a place or employer the question asks about that no hit names.
+        """Passages naming a place, an employer or a numbered step the question asks about that no hit names.
 
         "Median pay in Chennai for 3-5 years?" over a survey: the Chennai row must be among the
         passages even when every other word of the question matches many passages better.
@@ -268,7 +268,7 @@ class Assistant:
 
         extra = []
         for kind, name, _ in find_names(query.text):
-            if kind not in ("place", "employer") or any(mentions(name, passage_context(h.passage)) for h in hits + extra):
+            if kind not in ("place", "employer", "ordinal") or any(mentions(name, passage_context(h.passage)) for h in hits + extra):
                 continue
             def naming(p, name=name):
                 return (accept is None or accept(p)) and mentions(name, passage_context(p))

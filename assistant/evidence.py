@@ -148,7 +148,8 @@ def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
 def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, question_vector=None,
            parts: list[str] | None = None, part_vectors=None, common_words=frozenset()) -> Evidence:
     """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised."""
-    asked = asked_names(query.text, terms, hits[:UNIT_POOL], common_words)
+    # the names the user asks about: an earlier question appended for context adds none
+    asked = asked_names(query.focus or query.text, terms, hits[:UNIT_POOL], common_words)
     whole = Facet(query.text, question_terms(query.text, terms, query.focus or query.text), asked, question_vector)
     facets = [whole]
     for n, part in enumerate(parts or []):

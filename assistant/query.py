@@ -116,18 +116,24 @@ def build_query(question: str, history: list[dict] | None = None) -> Query:
     >>> build_query("And for seniors?", [{"role": "user", "content": "What do junior ML engineers earn?"}]).text
     'What do senior ML engineers earn?'
     """
-    previous = ""
+    previous, said = "", ""
     for turn in history or []:
-        if turn.get("role") == "user" and isinstance(turn.get("content"), str) and turn["content"].strip():
-            previous = standalone(turn["content"].strip(), previous)
-    text = standalone(question, previous)
+        content = turn.get("content")
+        if not isinstance(content, str) or not content.strip():
+            continue
+        if turn.get("role") == "user":
+            previous, said = standalone(content.strip(), previous, said), ""
+        elif turn.get("role") == "assistant":
+            said = content.strip()
+    text = standalone(question, previous, said)
     figures_text = _HINDI_YEARS.sub(" years", text)  # "5 saal ka experience" is 5 years
-    appended = text.endswith(f"({previous.rstrip('?. ')})?") and previous != ""
+    tail = f" ({previous.rstrip('?. ')})?"
+    appended = text.endswith(tail) and previous != ""
     return Query(
         text=text,
         question=question,
         rewritten=text != question,
-        focus=question if appended else text,
+        focus=text[: -len(tail)] + "?" if appended else text,  # "Step 4?" of "Step 4 (Which step is about MLOps)?"
         years=_years_asked(figures_text),
         money=parse_money(figures_text),
     )
@@ -153,14 +159,17 @@ def _years_asked(text: str) -> float | None:
     return None
 
 
-def standalone(question: str, previous: str) -> str:
-    """`question` as a question of its own, given the previous (standalone) user question."""
+def standalone(question: str, previous: str, said: str = "") -> str:
+    """`question` as a question of its own, given the previous (standalone) user question and the answer to it."""
     if not previous or not is_follow_up(question):
         return question
     fragment = _CONNECTIVE.sub("", question).strip().rstrip("?.! ").strip()
     fragment = re.sub(r"\s+(then|too|as well)$", "", fragment, flags=re.I)
     if not fragment:
         return previous
+    moved = _next_step(fragment, previous, said) or _next_level(fragment, previous)
+    if moved:
+        return moved
     comparing = re.search(r"\b(than|compare[sd]?|comparison|vs|versus)\b", fragment, re.I)
     for slot, words in SLOTS.items():
         if comparing:
@@ -185,6 +194,58 @@ def standalone(question: str, previous: str) -> str:
     if subject and re.search(r"\b(they|them|their)\b", fragment, re.I):
         return re.sub(r"\b(they|them|their)\b", lambda m: subject + ("'s" if m.group(1).lower() == "their" else ""), question, count=1, flags=re.I)
     return f"{question.rstrip('?. ')} ({previous.rstrip('?. ')})?"
+
+
+_UNITS = r"step|month|week|phase|stage|round|module|chapter|part|semester|quarter"
+_AFTER = re.compile(r"\b(?:next|after (?:that|this|it)|following|one after)\b", re.I)
+_BEFORE = re.compile(r"\b(?:previous|before (?:that|this|it)|one before|prior)\b", re.I)
+
+
+def _next_step(fragment: str, previous: str, said: str) -> str | None:
+    """"the step after that", when the answer was about Step 3, asks about Step 4 (and "before that" about Step 2).
+
+    >>> _next_step("the step after that", "Which step is about MLOps?", "Step 3: Get MLOps experience.")
+    'Step 4 (Which step is about MLOps)?'
+    >>> _next_step("and the month before that", "What happens in months 5-6?", "")
+    'Month 4 (What happens in months 5-6)?'
+    """
+    unit = re.search(rf"\b({_UNITS})s?\b", fragment, re.I)
+    later, earlier = _AFTER.search(fragment), _BEFORE.search(fragment)
+    if not unit or not (later or earlier):
+        return None
+    name = unit.group(1).lower()
+    pattern = re.compile(rf"\b{name}s?\s*(\d{{1,2}})(?:\s*(?:-|–|to)\s*(\d{{1,2}}))?\b", re.I)
+    found = pattern.search(said) or (list(pattern.finditer(previous)) or [None])[-1]
+    if found is None:
+        return None
+    low, high = int(found.group(1)), int(found.group(2) or found.group(1))
+    n = high + 1 if later else low - 1
+    return f"{name.capitalize()} {n} ({previous.rstrip('?. ')})?" if n >= 1 else None
+
+
+# Career levels in order (their usual words, as names.LEVEL_YEARS reads them): "one level up" from senior is staff.
+_LADDER = ("intern", "fresher", "junior", "mid-level", "senior", "staff", "principal")
+_RUNG = {"interns": 0, "freshers": 1, "entry": 2, "entry-level": 2, "beginner": 2, "beginners": 2, "juniors": 2,
+         "mid": 3, "midlevel": 3, "intermediate": 3, "seniors": 4, "experienced": 4, "lead": 5, "leads": 5}
+_UP = re.compile(r"\b(?:(?:one|a) )?level (?:up|higher|above)\b|\bnext level\b|\bhigher level\b", re.I)
+_DOWN = re.compile(r"\b(?:(?:one|a) )?level (?:down|lower|below)\b|\blower level\b", re.I)
+
+
+def _next_level(fragment: str, previous: str) -> str | None:
+    """"one level up from that", after a question about seniors, asks the same about staff engineers.
+
+    >>> _next_level("what about one level up from that", "Senior MLOps pay in Pune?")
+    'staff MLOps pay in Pune?'
+    """
+    up, down = _UP.search(fragment), _DOWN.search(fragment)
+    old = _find_slot(previous, SLOTS["level"]) if up or down else None
+    if not old:
+        return None
+    rung = _RUNG.get(old.lower(), _LADDER.index(old.lower()) if old.lower() in _LADDER else -1)
+    new = rung + (1 if up else -1)
+    if rung < 0 or not 0 <= new < len(_LADDER):
+        return None
+    return _replace_word(previous, old, _LADDER[new])
 
 
 # An opening that leans on what was said: "and…", "what about…", after a filler ("ok and startups?").

@@ -160,6 +160,26 @@ def test_a_follow_up_swaps_the_kind_of_employer_tier_or_level_it_names(previous,
     assert build_query(question, [{"role": "user", "content": previous}]).text == standalone
 
 
+@pytest.mark.parametrize(
+    "previous,said,question,standalone,focus",
+    [
+        ("Which step of the plan is about deployment?", "Step 3: Ship a model behind an API.", "ok and the step after that?",
+         "Step 4 (Which step of the plan is about deployment)?", "Step 4?"),
+        ("What should I learn in months 5-6?", "", "and the month before that?", "Month 4 (What should I learn in months 5-6)?", "Month 4?"),
+        ("What do senior data engineers earn in Pune?", "", "what about one level up?", "What do staff data engineers earn in Pune?",
+         "What do staff data engineers earn in Pune?"),
+        ("What do senior data engineers earn in Pune?", "", "and a level below?", "What do mid-level data engineers earn in Pune?",
+         "What do mid-level data engineers earn in Pune?"),
+    ],
+)
+def test_a_follow_up_moves_to_the_next_step_or_level(previous, said, question, standalone, focus):
+    from assistant.query import build_query
+
+    history = [{"role": "user", "content": previous}, {"role": "assistant", "content": said}]
+    query = build_query(question, history)
+    assert (query.text, query.focus) == (standalone, focus)
+
+
 def test_a_year_asked_must_be_stated_where_the_answer_comes_from(tmp_path):
     from tests.conftest import indexed_bot
 
