@@ -361,12 +361,16 @@ def _missing_names(ev: Evidence) -> list[str]:
     answering = max(ev.units, key=lambda u: u.score, default=None)
     if answering is not None:
         context = passage_context(answering.hit.passage)
-        missing += [w for n, w in present if n.isdigit() and not mentions(n, context)]
-    present = [(n, w) for n, w in present if not n.isdigit()]
+        missing += [w for n, w in present if _is_year(n) and not mentions(n, context)]
+    present = [(n, w) for n, w in present if not _is_year(n)]
     if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
         best = max(top, key=lambda text: sum(mentions(n, text) for n, _ in present))
         missing += [written for name, written in present if not mentions(name, best)]
     return list(dict.fromkeys(missing))
+
+
+def _is_year(name: str) -> bool:
+    return re.fullmatch(r"\d{4}(?:-\d\d)?", name) is not None
 
 
 def _signals(ev: Evidence, terms) -> dict[str, float]:

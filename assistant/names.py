@@ -141,6 +141,8 @@ def canonical(found: str) -> str | None:
 _ORDINAL = re.compile(r"\b(month|week|day|step|phase|stage|round|level|module|chapter|semester|quarter|q)s?\s*(\d{1,2})\b(?!\s*(?:%|lpa|lakh|years?|yrs?|months?|weeks?|days?|hours?))", re.I)
 _ORDINAL_RANGE = re.compile(r"\b(month|week|day|step|phase|stage|round|level|module|chapter|semester|quarter|q)s?\s*(\d{1,2})(?:\s*(?:-|–|to|and)\s*(\d{1,2}))?\b", re.I)
 _YEAR = re.compile(r"(?<![\w₹.,-])((?:19[6-9]|20[0-4])\d)(?![\w%+,.-]|\.\d)")
+# A season or financial year as Indian writing gives it: "2024-25", "FY2024–25", "2024/25".
+_SEASON = re.compile(r"(?<![\d₹.,-])((?:19[6-9]|20[0-4])\d)\s?[-–/]\s?(\d\d)(?![\w%+,.-]|\.\d)")
 
 
 def find_names(text: str, fuzzy: bool = True) -> list[tuple[str, str, str]]:
@@ -154,8 +156,12 @@ def find_names(text: str, fuzzy: bool = True) -> list[tuple[str, str, str]]:
     [('role', 'data-scientist', 'data scientists'), ('place', 'bengaluru', 'Bengaluru'), ('employer', 'tcs', 'TCS')]
     >>> find_names("tell us about it"), find_names("pay in 2019 vs 2,000 LPA")
     ([], [('year', '2019', '2019')])
+    >>> find_names("offers in the 2024-25 season"), find_names("postings 2019-22")
+    ([('year', '2024-25', '2024-25')], [])
     """
     out = [(m.start(), ("year", m.group(1), m.group(1))) for m in _YEAR.finditer(text)]
+    out += [(m.start(), ("year", f"{m.group(1)}-{m.group(2)}", m.group(0))) for m in _SEASON.finditer(text)
+            if (int(m.group(1)) + 1) % 100 == int(m.group(2))]  # "2019-22" is a span of years, not a season
     out += _near_spellings(text) if fuzzy else []
     out += [(m.start(), ("ordinal", f"{m.group(1).lower()} {int(m.group(2))}" + (f"-{int(m.group(3))}" if m.group(3) else ""),
                           m.group(0))) for m in _ORDINAL_RANGE.finditer(text) if _ORDINAL.match(text, m.start())]
@@ -197,9 +203,15 @@ def mentions(name: str, text: str) -> bool:
     (True, False)
     >>> mentions("month 12", "Months 11-12: Capstone"), mentions("month 14", "Months 11-12: Capstone")
     (True, False)
+    >>> mentions("2024-25", "the FY2024–25 season"), mentions("2024-25", "the 2025-26 season")
+    (True, False)
     >>> mentions("month 6-8", "Months 5-6: Serving"), find_names("in months 6-8")
     (True, [('ordinal', 'month 6-8', 'months 6-8')])
     """
+    season = re.fullmatch(r"(\d{4})-(\d\d)", name)
+    if season:  # "2024-25" is held by "2024–25", "FY2024-25" or "2024-2025"
+        first, second = season.groups()
+        return re.search(rf"(?<!\d){first}\s?[-–/]\s?(?:{second}|{first[:2]}{second})(?!\d)", text) is not None
     ordinal = re.fullmatch(r"([a-z]+) (\d+)(?:-(\d+))?", name)
     if ordinal:  # "month 6-8" is held by "Months 5-6" or "Month 7"
         unit, first, last = ordinal.group(1), int(ordinal.group(2)), int(ordinal.group(3) or ordinal.group(2))
