@@ -16,6 +16,7 @@ the LLM at all, and the extractive answer itself are not done here: the caller p
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Iterator
 
@@ -25,7 +26,7 @@ from .llms import LLM
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
 from .replies import STOP, carry_markers, is_decline, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
-from .wording import content_stems
+from .wording import TOKEN, content_stems
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
            "generate_answer", "is_decline", "prompt", "tidy_markers", "until_stop"]
@@ -69,6 +70,10 @@ def generate_answer(
         total = report["kept"] + report["dropped"]
         if report["kept"] == 0 and declined:
             yield _declined(llm, fallback, question, report)
+            return
+        if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"]):
+            yield _declined(llm, fallback, question, report,
+                            "every sentence gives a figure, or a name of the question, that no passage holds")
             return
         invented = [d for d in report["dropped_sentences"] if d["reason"].startswith("unsupported figure")]
         if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total or invented:
@@ -143,7 +148,30 @@ def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float
     return citations
 
 
-def _declined(llm: LLM, fallback: Answer, question: str, report: dict) -> Answer:
+def _nothing_to_answer(question: str, dropped: list[dict]) -> bool:
+    """Whether every dropped sentence gave a figure no passage holds or named a thing of the
+    question that its passage does not: the model fitted the question onto passages about
+    something else ("The median CTC in Ahmedabad is 62.5 LPA [2]" from a table without
+    Ahmedabad; a passing score from a passage with no score), so the passages hold no answer.
+
+    >>> _nothing_to_answer("Pay in Ahmedabad?", [{"reason": "names ahmedabad, which the cited passage does not"}])
+    True
+    >>> _nothing_to_answer("Pay in Pune?", [{"reason": "names ahmedabad, which the cited passage does not"}])
+    False
+    """
+    asked = {w.lower() for w in TOKEN.findall(question)}
+
+    def unheld(reason: str) -> bool:
+        if reason.startswith("unsupported figure"):
+            return True
+        named = re.match(r"names (.+), which the cited passage does not", reason)
+        return bool(named) and all(n.strip() in asked for n in named.group(1).split(","))
+
+    return bool(dropped) and all(unheld(d["reason"]) for d in dropped)
+
+
+def _declined(llm: LLM, fallback: Answer, question: str, report: dict,
+              why: str = "the LLM found no answer in the passages") -> Answer:
     """The model said the passages don't answer: a refusal (answered=False), whatever the
     extractive answerer found.
 
@@ -151,8 +179,7 @@ def _declined(llm: LLM, fallback: Answer, question: str, report: dict) -> Answer
     no answer in them, lines that merely share the question's words are not shown as one. When
     the extractive answerer refused too, its refusal (naming the topics covered) is the text.
     """
-    verification = {"status": "declined", "reason": "the LLM found no answer in the passages",
-                    **report}
+    verification = {"status": "declined", "reason": why, **report}
     if not fallback.answered:
         return dataclasses.replace(fallback, backend=llm.name, verification=verification)
     covered = f" What they do cover: {'; '.join(fallback.topics[:8])}." if fallback.topics else ""

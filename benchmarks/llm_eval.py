@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         records = [json.loads(line) for line in args.from_records.read_text("utf-8").splitlines() if line.strip()]
         print(table({(args.from_records.name, "records"): measures(records)}))
         return 0
-    if any(p.name == "heldout.jsonl" and "bank" in p.parts for p in args.data or []):
+    if any(p.name.startswith("heldout") and "bank" in p.parts for p in args.data or []):
         print("note: held-out questions; only the aggregate table is printed", file=sys.stderr)
-        args.verbose, args.records = False, None
+        args.verbose, args.records, args.json = False, None, None
     from assistant import Assistant
 
     load_start = os.getloadavg()[0]

@@ -29,3 +29,14 @@ def test_frames_come_off_and_declines_are_found():
     assert unframe("According to passage [2], juniors earn 8 LPA.") == "Juniors earn 8 LPA [2]."
     text, declined = without_declines("Pay is high [1]. The passages do not mention Chennai.")
     assert (text, declined) == ("Pay is high [1].", True)
+
+
+def test_an_answer_made_only_of_what_no_passage_holds_means_there_is_nothing_to_answer():
+    from assistant.generation import _nothing_to_answer
+
+    invented = [{"reason": "unsupported figure 70%"}, {"reason": "names ahmedabad, which the cited passage does not"}]
+    assert _nothing_to_answer("What is the passing score in Ahmedabad?", invented)
+    # a name the question does not ask about, or any other failure, is the model's error, not the passages'
+    assert not _nothing_to_answer("What is the passing score?", invented)
+    assert not _nothing_to_answer("Pay?", [{"reason": "unsupported figure 9%"}, {"reason": "no citation"}])
+    assert not _nothing_to_answer("Pay?", [])
