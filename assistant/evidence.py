@@ -32,6 +32,10 @@ from .text import sentence_spans, stem, tokens
 _LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 _SALARY = re.compile(r"\b(salar|pay|paid|earn|make|ctc|lpa|lakh|crore|package|compensat|income|stipend|kitn|how much|range|band|wage)", re.I)
 _WANTS_PLACE = re.compile(r"\b(which|what) (city|cities|location|place|state)|\bwhere\b|\bkahan\b|\bkis shahar", re.I)
+_WANTS_EMPLOYER = re.compile(r"\b(which|what|kaunsi|kaun si|name some|list)\s+(\w+\s+)?(compan(y|ies)|employers?|firms?|startups?|organi[sz]ations?|recruiters?)\b"
+                             r"|\bwho (hires?|recruits?|is hiring)\b", re.I)
+# A name inside a line: a capitalised word after a lower-case word or a list mark ("at Kiranakart", "**TCS**").
+_PROPER = re.compile(r"(?:(?<=[a-z,;:] )|(?<=\*\*)|(?<=^- ))[A-Z][\w&.-]*[a-zA-Z]")
 UNIT_POOL = 6  # passages whose units are scored (the answer quotes from these)
 
 
@@ -73,6 +77,7 @@ class Unit:
     matched: frozenset[int]  # indexes of the question terms the unit itself holds
     band: int = 0  # 1: states a range covering the years or amount asked; -1: a range that doesn't
     money: bool = False
+    employer: bool = False  # names an employer, when the question asks which ones
     facet_scores: tuple[float, ...] = ()  # score per facet (parts of the question)
     score: float = 0.0
     named: float = 0.0  # the share of the question's named things the unit's passage names
@@ -198,6 +203,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             if facet.vector is not None:
                 sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
     wants_place = bool(_WANTS_PLACE.search(query.focus or query.text))
+    wants_employer = bool(_WANTS_EMPLOYER.search(query.focus or query.text))
     years = asked_years(query)  # stated, or read from a level: "senior" is 6-10 years
     kinds = any(m.startswith(_KIND_MARK) for f in ev.facets for term in f.terms for m in term.stems)
     # A part is found by its own words: a word every part shares ("fresher" in "salary and skills
@@ -227,6 +233,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         money = any(f.kind == "money" for f in extract_figures(text))
         asks = text.rstrip().endswith("?")
         names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))
+        names_employer = wants_employer and _names_employer(text)
         facet_scores = []
         matched = frozenset()
         overlap0, named0, bonus0 = 0.0, 0.0, 0.0
@@ -239,8 +246,8 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             names_held = sum(1 for name in named if mentions(name, text) or mentions(name, p.section))
             salary = ev.salary if f == 0 else bool(_SALARY.search(facet.text))  # a part that asks no pay gets no pay bonus
             score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
-            if names_place:
-                score += 0.15  # "which city…?" is answered by a line naming a place
+            if names_place or names_employer:
+                score += 0.15  # "which city…?" is answered by a line naming a place, "which companies…?" by names
             if asks:
                 score -= 0.2  # a line that asks a question ("Is there a relocation allowance?") answers none
             facet_scores.append(score)
@@ -251,8 +258,21 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
                 # the line's passage counts here: "Hyderabad has moved furthest towards the office.
                 # Several large GCCs in HITEC City now ask for four days a week."
                 named0 = sum(1 for name in named if mentions(name, context)) / len(named) if named else 0.0
-        units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, tuple(facet_scores), facet_scores[0], named0, bonus0))
+        units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, names_employer, tuple(facet_scores),
+                          facet_scores[0], named0, bonus0))
     return units
+
+
+def _names_employer(text: str) -> bool:
+    """Does a line name an employer: one of the general list, or a name it writes inside a sentence?
+
+    >>> _names_employer("Hiring is led by Kiranakart and Flipkart."), _names_employer("Kolkata is the lowest-paying city.")
+    (True, False)
+    """
+    if any(kind == "employer" for kind, _, _ in find_names(text, fuzzy=False)):
+        return True
+    places = {w for kind, _, written in find_names(text, fuzzy=False) if kind == "place" for w in written.split()}
+    return any(m.group(0) not in places and m.group(0).lower() not in STOPWORDS for m in _PROPER.finditer(text))
 
 
 def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool, rank: int, names_held: int, names: int) -> float:
@@ -407,6 +427,9 @@ def _signals(ev: Evidence, terms) -> dict[str, float]:
         "count_missing": count_missing,
         "names_held": names_held,
         "name_binding": _name_binding(units) if named else 1.0,
+        # "which companies in Kolkata…?": no line about it (from a passage naming what is asked) names one
+        "employer_missing": 1.0 if _WANTS_EMPLOYER.search(ev.query.focus or ev.query.text) and units and not any(
+            u.employer for u in units if u.named >= 1.0 or not named) else 0.0,
         "dense": max(dense, default=0.0),
         "dense_margin": (max(dense) - sorted(dense)[len(dense) // 2]) if len(dense) > 1 else 0.0,
         "unit_similarity": max((u.similarity for u in units), default=0.0),

@@ -67,6 +67,8 @@ def decide(ev) -> Decision:
         return Decision(False, score, missing, reason="asks about " + ", ".join(missing))
     if len(ev.facets) == 1 and ev.signals.get("name_binding", 1.0) < BINDING:  # said of other cities, not this one
         return Decision(False, score, [], reason="the passages say this of other " + "/".join(sorted({k for k, _, _ in ev.names if k != "role"})) + "s")
+    if ev.signals.get("employer_missing"):
+        return Decision(False, score, [], reason="the passages name no employer for what is asked")
     if ev.signals.get("topic_missing"):  # the name is there, nothing of what is asked about it is
         return Decision(False, score, [], reason="the passages name what is asked about but say nothing of it")
     if not ev.terms and not ev.signals.get("band") and not ev.signals.get("heading_match"):

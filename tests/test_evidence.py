@@ -227,6 +227,8 @@ def moving_bot(tmp_path_factory):
         "- Is there a joining bonus, and is it paid in the first month?\n"
         "- Who pays the packers?\n\n"
         "Joining bonuses at product companies are usually paid with the first salary and clawed back if you leave within a year.\n\n"
+        "## Who hires\n\nIn Pune, Orvana Labs and Infosys hire most of the ML engineers we spoke to.\n\n"
+        "## Kolkata\n\nIn Kolkata, ML engineers are hired mostly by IT services firms and the technology arms of banks.\n\n"
         "## Pay by level\n\n"
         "### Freshers (0-1 years)\n\nOffers mostly fell between 6 and 10 LPA.\n\n"
         "### Five to eight years (5-8 years)\n\nOffers mostly fell between 30 and 48 LPA.\n",
@@ -253,3 +255,10 @@ def test_a_line_speaks_for_the_years_its_heading_states(moving_bot):
     answer = moving_bot.ask("What do offers look like with 5-8 years of experience?")
     # the freshers' line, under a heading of other years, is left out (without the heading's years it was quoted too)
     assert answer.answered and "30 and 48" in answer.text and "6 and 10" not in answer.text, answer.text
+
+
+def test_which_companies_is_answered_by_a_line_naming_them(moving_bot):
+    pune = moving_bot.ask("Which companies in Pune hire ML engineers?")
+    assert pune.answered and "Orvana Labs" in pune.text, pune.text
+    kolkata = moving_bot.ask("Which companies in Kolkata hire ML engineers?")  # Kolkata is named, no employer of it is
+    assert not kolkata.answered, kolkata.text
