@@ -11,6 +11,7 @@ the child process (pdf.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -82,49 +83,93 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 def _visible_page(page):
     """The page with its visible characters only, their records built here rather than by pdfplumber.
 
-    pdfplumber turns every glyph into a dict of some 25 attributes, each passed through its
-    PDF-object resolver: two thirds of the time a text page took. The words and tables need
-    eight of them, so glyphs get just those (the same values, see test_pdf_page); drawings
-    (ruling lines, rects: a few per page) still go through pdfplumber. The derived page holds
-    these objects as pdfplumber's own `dedupe_chars` fills one.
+    pdfplumber has pdfminer make an object of every glyph, then turns each into a dict of some 25
+    attributes, each passed through its PDF-object resolver: most of a text page's time. Here the
+    layout device writes the 16 values the words and tables use (the same values, by the same
+    arithmetic as pdfminer's LTChar: test_pdf_page) straight into a record, and only for visible
+    glyphs; drawings (ruling lines, rects: a few per page) still go through pdfminer and pdfplumber.
+    The derived page holds these objects as pdfplumber's own `dedupe_chars` fills one.
     """
-    from pdfminer.layout import LTAnno, LTChar, LTContainer
+    from pdfminer.layout import LTAnno, LTContainer
+    from pdfminer.pdfinterp import PDFPageInterpreter
     from pdfplumber.page import FilteredPage
 
-    width, height = float(page.width), float(page.height)
-    mb_x0, mb_top = page.mediabox[:2]
-    doctop = page.initial_doctop
-    chars, objects = [], {}
-    white: dict = {}  # a page has a handful of colours and thousands of glyphs
+    glyphs: list[dict] = []
+    device = _device_class()(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
+    device.start(page, glyphs)
+    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    objects: dict[str, list[dict]] = {}
 
     def walk(items):
         for obj in items:
-            if isinstance(obj, LTChar):
-                x0, x1, top, bottom = obj.x0 + mb_x0, obj.x1 + mb_x0, height - obj.y1 + mb_top, height - obj.y0 + mb_top
-                color = obj.graphicstate.ncolor
-                key = color if isinstance(color, (tuple, int, float)) else repr(color)
-                if key not in white:
-                    white[key] = _white(color)
-                if obj.size >= 2 and not white[key] and -1 <= x0 and x1 <= width + 1 and -1 <= top and bottom <= height + 1:
-                    fontname = obj.fontname
-                    chars.append({
-                        "object_type": "char", "page_number": page.page_number, "text": obj.get_text(),
-                        "fontname": fontname if isinstance(fontname, str) else _fontname(fontname),
-                        "size": obj.size, "upright": obj.upright, "x0": x0, "x1": x1, "y0": obj.y0, "y1": obj.y1,
-                        "top": top, "bottom": bottom, "doctop": doctop + top, "width": obj.width, "height": obj.height,
-                        "non_stroking_color": color if isinstance(color, tuple) else (color,),
-                    })
-            elif isinstance(obj, LTContainer):  # a form XObject (LTFigure): its contents count, not itself
+            if isinstance(obj, LTContainer):  # a form XObject (LTFigure): its contents count, not itself
                 walk(obj)
             elif not isinstance(obj, LTAnno):  # (pdfplumber leaves out the spaces a layout analysis inserts)
                 record = page.process_object(obj)
                 objects.setdefault(record["object_type"], []).append(record)
 
-    walk(page.layout)
-    objects["char"] = chars
+    walk(device.get_result())
+    objects["char"] = glyphs
     visible = FilteredPage(page, lambda obj: True)
     visible._objects = objects
     return visible
+
+
+@functools.lru_cache(maxsize=1)
+def _device_class():
+    """pdfplumber's layout device, writing each visible glyph as a record instead of an LTChar."""
+    from pdfminer.pdffont import PDFUnicodeNotDefined
+    from pdfminer.utils import apply_matrix_rect
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    class GlyphRecords(PDFPageAggregatorWithMarkedContent):
+        def start(self, page, glyphs: list):
+            self.glyphs, self.number = glyphs, page.page_number
+            self.width, self.height = float(page.width), float(page.height)
+            (self.mb_x0, self.mb_top), self.doctop = page.mediabox[:2], page.initial_doctop
+            self.white: dict = {}  # a page has a handful of colours and thousands of glyphs
+
+        def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
+            try:  # from here to `size`: pdfminer's render_char and LTChar, step for step
+                text = font.to_unichr(cid)
+            except PDFUnicodeNotDefined:
+                text = self.handle_undefined_char(font, cid)
+            adv = font.char_width(cid) * fontsize * scaling
+            if font.is_vertical():
+                vx, vy = font.char_disp(cid)
+                vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
+                vy = (1000 - vy) * fontsize * 0.001
+                box = (-vx, vy + rise + adv, -vx + fontsize, vy + rise)
+            else:
+                descent = font.get_descent() * fontsize
+                box = (0, descent + rise, adv, descent + rise + fontsize)
+            a, b, c, d, _, _ = matrix
+            upright = a * d * scaling > 0 and b * c <= 0
+            x0, y0, x1, y1 = apply_matrix_rect(matrix, box)
+            if x1 < x0:
+                x0, x1 = x1, x0
+            if y1 < y0:
+                y0, y1 = y1, y0
+            width, height = x1 - x0, y1 - y0
+            size = width if font.is_vertical() else height
+            color = graphicstate.ncolor
+            key = color if isinstance(color, (tuple, int, float)) else repr(color)
+            if key not in self.white:
+                self.white[key] = _white(color)
+            left, right = x0 + self.mb_x0, x1 + self.mb_x0
+            top, bottom = self.height - y1 + self.mb_top, self.height - y0 + self.mb_top
+            if size >= 2 and not self.white[key] and -1 <= left and right <= self.width + 1 and -1 <= top and bottom <= self.height + 1:
+                fontname = font.fontname
+                self.glyphs.append({
+                    "object_type": "char", "page_number": self.number, "text": text,
+                    "fontname": fontname if isinstance(fontname, str) else _fontname(fontname),
+                    "size": size, "upright": upright, "x0": left, "x1": right, "y0": y0, "y1": y1,
+                    "top": top, "bottom": bottom, "doctop": self.doctop + top, "width": width, "height": height,
+                    "non_stroking_color": color if isinstance(color, tuple) else (color,),
+                })
+            return adv
+
+    return GlyphRecords
 
 
 def _fontname(name) -> str:
