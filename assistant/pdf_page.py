@@ -210,10 +210,12 @@ def _cells(table, chars: list[dict]) -> list[list[str | None]]:
         x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
         return box[0] <= x < box[2] and box[1] <= y < box[3]
 
-    chars = [c for c in chars if inside(c, table.bbox)]
+    box = table.bbox  # (pdfplumber works each bbox out anew on every access)
+    chars = [c for c in chars if inside(c, box)]
     out = []
     for row in table.rows:
-        row_chars = [c for c in chars if inside(c, row.bbox)]
+        box = row.bbox
+        row_chars = [c for c in chars if inside(c, box)]
         cells = []
         for cell in row.cells:
             found = [c for c in row_chars if inside(c, cell)] if cell is not None else None
