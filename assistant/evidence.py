@@ -373,8 +373,11 @@ def _missing_names(ev: Evidence) -> list[str]:
     Mobility in Pune") needs one passage naming them together, else the ones it lacks are missing.
     """
     top = [passage_context(h.passage) for h in ev.hits[:UNIT_POOL]]
-    asked = [(name, written) for kind, name, written in ev.names if kind != "role"]  # roles narrow the passages instead
-    missing = [written for name, written in asked if not any(mentions(name, text) for text in top)]
+    # A role must be named by some top passage too ("AI product manager" over ML engineers' pay), but
+    # roles narrow the passages rather than being named together with places and employers.
+    missing = [written for kind, name, written in ev.names if kind == "role" and not any(mentions(name, t) for t in top)]
+    asked = [(name, written) for kind, name, written in ev.names if kind != "role"]
+    missing += [written for name, written in asked if not any(mentions(name, text) for text in top)]
     present = [(name, written) for name, written in asked if written not in missing]
     # A year is often only the documents' date, not a subject: it need not be named together with
     # the other names, but the best line must come from a passage stating it ("back in 2024").

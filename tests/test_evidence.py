@@ -262,3 +262,10 @@ def test_which_companies_is_answered_by_a_line_naming_them(moving_bot):
     assert pune.answered and "Orvana Labs" in pune.text, pune.text
     kolkata = moving_bot.ask("Which companies in Kolkata hire ML engineers?")  # Kolkata is named, no employer of it is
     assert not kolkata.answered, kolkata.text
+
+
+def test_a_role_no_passage_names_is_refused_even_inside_the_field(guide_bot):
+    # "AI" puts the question in the documents' field, but the role asked about is not theirs
+    answer = guide_bot.ask("What is the median CTC for an AI product manager in India?")
+    assert not answer.answered and "product manager" in answer.text, answer.text
+    assert guide_bot.ask("What is the median CTC for an ML engineer in India?").answered
