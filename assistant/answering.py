@@ -24,7 +24,7 @@ from .text import name_like, stem, tokens
 
 MAX_UNITS = 4
 MAX_OVERVIEW = 6
-KEEP_RATIO = 0.88  # a line joins the answer when it scores this close to the best one
+KEEP_RATIO = 0.80  # a line joins the answer when it scores this close to the best one
 _SLOT_WORDS = frozenset(w for words in SLOTS.values() for w in words)
 _LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 _NAME_LIKE = re.compile(r"(?:[A-Za-z][A-Za-z&.'’-]*|(?:19|20)\d\d|[A-Za-z]+ \d{1,2})(?: [A-Za-z][A-Za-z&.'’-]*){0,2}")
