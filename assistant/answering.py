@@ -276,7 +276,7 @@ def _table_extreme(ev: Evidence, best: Unit, section_passages) -> tuple[Unit, st
 
 def _column(ev: Evidence, headers: list[str]) -> int | None:
     """The column a question asks about: the years band it names, else the header sharing most of its words."""
-    from .evidence import covering_cell
+    from .experience import covering_cell
 
     if ev.query.years is not None:
         for i, header in enumerate(headers):
@@ -290,7 +290,7 @@ def _column(ev: Evidence, headers: list[str]) -> int | None:
 
 def _cell_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> str:
     """"City: Pune — 3–5 years: 18.6 LPA [1]." when the best line is a table row with the cell asked."""
-    from .evidence import covering_cell
+    from .experience import covering_cell
 
     best = chosen[0] if chosen else None
     if best is None or " | " not in best.text:

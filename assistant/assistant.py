@@ -263,7 +263,7 @@ class Assistant:
         "Median pay in Chennai for 3-5 years?" over a survey: the Chennai row must be among the
         passages even when every other word of the question matches many passages better.
         """
-        from .evidence import passage_context
+        from .signals import passage_context
         from .names import find_names, mentions
 
         extra = []

@@ -30,7 +30,7 @@ FEATURES = ("dense", "unit_similarity", "coverage", "unit_overlap", "unknown", "
 WEIGHTS = {"dense": 1.249, "unit_similarity": 1.897, "coverage": 1.134, "unit_overlap": 1.718, "unknown": -0.618, "missing_max": -0.318, "band": 0.137, "lexical": 0.291, "no_terms": 0.0, "figure_missing": -1.311, "count_missing": -0.067, "names_held": -0.399, "no_overlap": -0.59}
 BIAS = -1.756
 THRESHOLD = 0.5
-BINDING = 0.65  # the lines naming what is asked must answer at least this well against the best line (evidence._name_binding)
+BINDING = 0.65  # the lines naming what is asked must answer at least this well against the best line (signals.name_binding)
 
 
 @dataclass
