@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["agreement", "asked", "bands", "chunking", "corpus", "embedding", "evidence", "experience", "generation", "grounding", "keywords", "llms", "names",
-           "query", "relevance", "retrieval", "signals",
+MODULES = ["agreement", "asked", "bands", "chunking", "corpus", "embedding", "evidence", "experience", "generation", "grounding", "keywords", "llm_backends", "llms", "names", "prompting",
+           "query", "relevance", "replies", "retrieval", "signals",
            "terms", "text", "ui_render", "uploads"]
 
 

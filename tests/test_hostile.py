@@ -259,7 +259,7 @@ def test_an_llm_that_obeys_injections_is_overruled_by_the_sources(injected):
     assert llm.sent, "the LLM was never asked"
     sent = "\n".join(m["content"] for m in llm.sent[-1])
     assert not any(phrase in sent for phrase in HIDDEN[:4])  # hidden text never reaches a model
-    assert answer.backend == "extractive" and answer.notice  # the unverifiable answer was replaced
+    assert answer.backend == "extractive" and answer.notice, answer.text  # the unverifiable answer was replaced
     assert "90 LPA" not in answer.text and "8–12 LPA" in answer.text
     _no_invented_figures(answer)
 
