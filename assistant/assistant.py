@@ -240,7 +240,7 @@ class Assistant:
         for part, vector in zip(parts, vectors[1:]):  # each part of the question finds its own passages
             seen = {h.passage.id for h in hits}
             hits[3:3] = [h for h in retriever.search(build_query(part), 2, scope, vector, accept) if h.passage.id not in seen]
-        hits[3:3] = self._named_hits(query, hits, scope, vectors[0], accept)
+        hits[3:3] = retriever.naming(query, hits, scope, vectors[0], accept)
         if not with_units:
             return _Found(hits), retriever
         if self._unit_vectors is None:
@@ -256,25 +256,6 @@ class Assistant:
             words = path.read_text(encoding="utf-8").split() if path.is_file() else []
             self._vocabulary = frozenset(w for w in words if w.isalpha())
         return self._vocabulary
-
-    def _named_hits(self, query, hits, scope, vector, accept) -> list:
-        """Passages naming a place, an employer or a numbered step the question asks about that no hit names.
-
-        "Median pay in Chennai for 3-5 years?" over a survey: the Chennai row must be among the
-        passages even when every other word of the question matches many passages better.
-        """
-        from .signals import passage_context
-        from .names import find_names, mentions
-
-        extra = []
-        for kind, name, _ in find_names(query.text):
-            if kind not in ("place", "employer", "ordinal") or any(mentions(name, passage_context(h.passage)) for h in hits + extra):
-                continue
-            def naming(p, name=name):
-                return (accept is None or accept(p)) and mentions(name, passage_context(p))
-            seen = {h.passage.id for h in hits + extra}
-            extra += [h for h in self._retriever.search(query, 2, scope, vector, naming) if h.passage.id not in seen]
-        return extra
 
     def _embed_questions(self, texts: list[str]) -> list[list[float]]:
         return [self._embedder.embed_query(texts[0])] if len(texts) == 1 else self._embedder.embed_batch(texts)

@@ -162,6 +162,27 @@ class Retriever:
         return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded,
                     self._bands_of.get(pid, ())) for pid in ranked]
 
+    def naming(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None) -> list[Hit]:
+        """Passages naming a place, an employer or a numbered step `query` asks about that no hit names.
+
+        "Median pay in Chennai for 3-5 years?" over a survey: the Chennai row must be among the
+        passages even when every other word of the question matches many passages better.
+        """
+        from .names import find_names, mentions
+
+        def context(p: Passage) -> str:
+            return " ".join((p.title, p.section, p.text))
+
+        extra: list[Hit] = []
+        for kind, name, _ in find_names(query.text):
+            if kind not in ("place", "employer", "ordinal") or any(mentions(name, context(h.passage)) for h in hits + extra):
+                continue
+            def names_it(p, name=name):
+                return (accept is None or accept(p)) and mentions(name, context(p))
+            seen = {h.passage.id for h in hits + extra}
+            extra += [h for h in self.search(query, 2, scope, embedding, names_it) if h.passage.id not in seen]
+        return extra
+
     def _lexical(self, query: Query, depth: int) -> list[tuple[str, float]]:
         fixes = [self.terms.spelling(t) for t in content_terms(query.text)]
         text = " ".join([query.expanded, *filter(None, fixes)])
