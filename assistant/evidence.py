@@ -28,7 +28,7 @@ from .figures import extract_figures
 from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
 from .names import find_names, mentions
 from .query import Query, content_terms
-from .signals import WANTS_EMPLOYER, KIND_MARK, UNIT_POOL, missing_names, passage_context, signals, stems_of
+from .signals import WANTS_EMPLOYER, KIND_MARK, UNIT_POOL, missing_names, signals, stems_of
 from .text import sentence_spans, stem
 
 __all__ = ["Evidence", "Facet", "Term", "Unit", "UnitVectors", "gather", "unit_spans"]
@@ -200,7 +200,6 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
     units, heading_band = [], {}
     for i, (rank, hit, start, end) in enumerate(spans):
         p = hit.passage
-        context = passage_context(p)
         text = p.text[start:end]
         unit_stems = stems_of(text, kinds)
         head_stems = stems_of(p.section + " " + p.title, kinds)
@@ -240,11 +239,10 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
-                # the title counts here: "MLOps" in a document's title names it for every line
                 bonus0 = NAME_BONUS * names_held / len(named) if named else 0.0
                 # the line's passage counts here: "Hyderabad has moved furthest towards the office.
                 # Several large GCCs in HITEC City now ask for four days a week."
-                named0 = sum(1 for name in named if mentions(name, context)) / len(named) if named else 0.0
+                named0 = sum(1 for name in named if mentions(name, p.context)) / len(named) if named else 0.0
         units.append(Unit(hit, rank, start, end, sims[0][i], overlap0, matched, band, money, names_employer, tuple(facet_scores),
                           facet_scores[0], named0, bonus0))
     return units
@@ -256,9 +254,10 @@ def _names_employer(text: str) -> bool:
     >>> _names_employer("Hiring is led by Kiranakart and Flipkart."), _names_employer("Kolkata is the lowest-paying city.")
     (True, False)
     """
-    if any(kind == "employer" for kind, _, _ in find_names(text, fuzzy=False)):
+    found = find_names(text, fuzzy=False)
+    if any(kind == "employer" for kind, _, _ in found):
         return True
-    places = {w for kind, _, written in find_names(text, fuzzy=False) if kind == "place" for w in written.split()}
+    places = {w for kind, _, written in found if kind == "place" for w in written.split()}
     return any(m.group(0) not in places and m.group(0).lower() not in STOPWORDS for m in _PROPER.finditer(text))
 
 

@@ -170,15 +170,12 @@ class Retriever:
         """
         from .names import find_names, mentions
 
-        def context(p: Passage) -> str:
-            return " ".join((p.title, p.section, p.text))
-
         extra: list[Hit] = []
         for kind, name, _ in find_names(query.text):
-            if kind not in ("place", "employer", "ordinal") or any(mentions(name, context(h.passage)) for h in hits + extra):
+            if kind not in ("place", "employer", "ordinal") or any(mentions(name, h.passage.context) for h in hits + extra):
                 continue
             def names_it(p, name=name):
-                return (accept is None or accept(p)) and mentions(name, context(p))
+                return (accept is None or accept(p)) and mentions(name, p.context)
             seen = {h.passage.id for h in hits + extra}
             extra += [h for h in self.search(query, 2, scope, embedding, names_it) if h.passage.id not in seen]
         return extra

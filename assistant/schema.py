@@ -34,6 +34,11 @@ class Passage:
         """The innermost heading of the breadcrumb ("Bangalore")."""
         return self.section.rsplit(" > ", 1)[-1] if self.section else ""
 
+    @property
+    def context(self) -> str:
+        """Title, breadcrumb and text: everything that names what the passage is about."""
+        return " ".join((self.title, self.section, self.text))
+
 
 @dataclass
 class Citation:

@@ -33,10 +33,6 @@ def stems_of(text: str, kinds: bool = False) -> set[str]:
     return out
 
 
-def passage_context(passage) -> str:
-    return " ".join((passage.title, passage.section, passage.text))
-
-
 def name_binding(units: list) -> float:
     """How well the lines of passages naming everything asked about answer, against the best line of all.
 
@@ -58,7 +54,7 @@ def missing_names(ev) -> list[str]:
     Each must be named by some top passage; and a question of one part naming several ("Mandala
     Mobility in Pune") needs one passage naming them together, else the ones it lacks are missing.
     """
-    top = [passage_context(h.passage) for h in ev.hits[:UNIT_POOL]]
+    top = [h.passage.context for h in ev.hits[:UNIT_POOL]]
     # A role must be named by some top passage too ("AI product manager" over ML engineers' pay), but
     # roles narrow the passages rather than being named together with places and employers.
     missing = [written for kind, name, written in ev.names if kind == "role" and not any(mentions(name, t) for t in top)]
@@ -69,7 +65,7 @@ def missing_names(ev) -> list[str]:
     # the other names, but the best line must come from a passage stating it ("back in 2024").
     answering = max(ev.units, key=lambda u: u.score, default=None)
     if answering is not None:
-        context = passage_context(answering.hit.passage)
+        context = answering.hit.passage.context
         missing += [w for n, w in present if _is_year(n) and not mentions(n, context)]
     present = [(n, w) for n, w in present if not _is_year(n)]
     if len(ev.facets) == 1 and len({n for n, _ in present}) >= 2:
@@ -89,7 +85,7 @@ def signals(ev, terms) -> dict[str, float]:
     kinds = any(m.startswith(KIND_MARK) for term in facet.terms for m in term.stems)
     top_text_stems = set()
     for h in hits[:3]:
-        top_text_stems |= stems_of(passage_context(h.passage), kinds)
+        top_text_stems |= stems_of(h.passage.context, kinds)
     covered = sum(t.weight for t in facet.terms if t.stems & top_text_stems)
     unknown = sum(t.weight for t in facet.terms if not t.known)
     missing = [t.weight for t in facet.terms if not t.stems & top_text_stems]
@@ -152,6 +148,6 @@ def _answer_type(ev, units: list) -> tuple[float, float]:
     m = _HOW_MANY.search(text)
     if m and m.group(1).lower() not in STOPWORDS:
         noun = stem(m.group(1).lower())
-        held = any(noun in {stem(w) for w in tokens(passage_context(u.hit.passage))} for u in with_figures)
+        held = any(noun in {stem(w) for w in tokens(u.hit.passage.context)} for u in with_figures)
         count_missing = 0.0 if held else 1.0
     return figure_missing, count_missing
