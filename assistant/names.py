@@ -1,4 +1,4 @@
-"""Named things of the field, from general knowledge: places, employers, job titles, career levels.
+"""Named things of the field, from general knowledge: places, employers, job titles, tools, career levels.
 
 A question that asks about one of these ("pay in Chennai", "notice period at Zerodha", "data
 analyst salary") is answered only from passages that name it; the lists hold for any document
@@ -68,6 +68,18 @@ genai-engineer bi-developer database-administrator dba security-engineer embedde
 mobile-developer android-developer ios-developer ux-designer ui-designer product-designer statistician
 quant quant-researcher data-annotator
 """
+# Languages, frameworks, platforms and certifications of the field: "postings asking for Java" is
+# answered only by a passage that names Java. Words that are also common English are left out
+# ("go", "ray", "spark" is kept: in this field it is Apache Spark) or matched only as written.
+_TOOLS = """
+python java scala golang rust c++ javascript typescript sql nosql matlab julia kotlin swift
+pytorch tensorflow keras jax scikit-learn sklearn xgboost lightgbm catboost pandas numpy opencv spacy nltk
+hugging-face huggingface langchain llamaindex llama-index langgraph vllm onnx tensorrt cuda triton-inference-server
+docker kubernetes k8s terraform ansible jenkins airflow kubeflow mlflow dvc spark pyspark hadoop hive kafka flink
+databricks snowflake bigquery redshift sagemaker vertex-ai azure gcp google-cloud azure-ml
+fastapi flask django pinecone milvus qdrant weaviate pgvector faiss elasticsearch opensearch postgres postgresql
+mongodb redis tableau power-bi looker excel
+"""
 # Career levels and the years of experience they usually stand for (used to read "fresher pay").
 LEVEL_YEARS: dict[str, tuple[float, float]] = {
     "intern": (0, 0), "interns": (0, 0), "internship": (0, 0), "trainee": (0, 1), "fresher": (0, 1),
@@ -99,6 +111,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ml-engineer": ("machine-learning-engineer", "mle"), "machine-learning-engineer": ("ml-engineer", "mle"),
     "sde": ("software-engineer", "software-developer"), "sre": ("site-reliability-engineer",),
     "backend-developer": ("backend-engineer", "back-end-developer"), "backend-engineer": ("backend-developer",),
+    "kubernetes": ("k8s",), "k8s": ("kubernetes",), "scikit-learn": ("sklearn",), "sklearn": ("scikit-learn",),
+    "hugging-face": ("huggingface",), "huggingface": ("hugging-face",), "gcp": ("google-cloud",), "google-cloud": ("gcp",),
+    "postgres": ("postgresql",), "postgresql": ("postgres",), "llamaindex": ("llama-index",), "llama-index": ("llamaindex",),
+    "spark": ("pyspark",), "pyspark": ("spark",), "golang": ("go",),
 }
 
 
@@ -109,12 +125,13 @@ def _phrases(block: str) -> frozenset[str]:
 PLACES = _phrases(_INDIAN_CITIES) | _phrases(_WORLD_PLACES)
 EMPLOYERS = _phrases(_EMPLOYERS)
 ROLES = _phrases(_ROLES)
-KINDS = {"place": PLACES, "employer": EMPLOYERS, "role": ROLES}
-_COMPACT = {n.replace("-", ""): n for n in PLACES | EMPLOYERS | ROLES}  # "datascientist" -> "data-scientist"
+TOOLS = _phrases(_TOOLS)
+KINDS = {"place": PLACES, "employer": EMPLOYERS, "role": ROLES, "tool": TOOLS}
+_COMPACT = {n.replace("-", ""): n for n in PLACES | EMPLOYERS | ROLES | TOOLS}  # "datascientist" -> "data-scientist"
 _SINGLE = frozenset(n for n in PLACES | EMPLOYERS if "-" not in n and "." not in n and len(n) >= 6)
 _SINGLE_SORTED = sorted(_SINGLE)
 # Words that are names only when written as one ("US" the country, not "us"; "Ola", "Meta").
-_CASE_SENSITIVE = {"us": "US"}
+_CASE_SENSITIVE = {"us": "US", "excel": "Excel"}
 
 
 def _pattern(phrase: str) -> str:
@@ -124,7 +141,7 @@ def _pattern(phrase: str) -> str:
 
 @lru_cache(maxsize=1)
 def _matcher() -> re.Pattern:
-    phrases = sorted(PLACES | EMPLOYERS | ROLES, key=len, reverse=True)
+    phrases = sorted(PLACES | EMPLOYERS | ROLES | TOOLS, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(" + "|".join(_pattern(p) for p in phrases) + r")(?![\w-])", re.I)
 
 
@@ -154,6 +171,8 @@ def find_names(text: str, fuzzy: bool = True) -> list[tuple[str, str, str]]:
 
     >>> find_names("Do data scientists in Bengaluru earn more than at TCS?")
     [('role', 'data-scientist', 'data scientists'), ('place', 'bengaluru', 'Bengaluru'), ('employer', 'tcs', 'TCS')]
+    >>> find_names("postings asking for Java or scikit learn, to excel at it")
+    [('tool', 'java', 'Java'), ('tool', 'scikit-learn', 'scikit learn')]
     >>> find_names("tell us about it"), find_names("pay in 2019 vs 2,000 LPA")
     ([], [('year', '2019', '2019')])
     >>> find_names("offers in the 2024-25 season"), find_names("postings 2019-22")

@@ -172,7 +172,7 @@ class Retriever:
 
         extra: list[Hit] = []
         for kind, name, _ in find_names(query.text):
-            if kind not in ("place", "employer", "ordinal") or any(mentions(name, h.passage.context) for h in hits + extra):
+            if kind not in ("place", "employer", "tool", "ordinal") or any(mentions(name, h.passage.context) for h in hits + extra):
                 continue
             def names_it(p, name=name):
                 return (accept is None or accept(p)) and mentions(name, p.context)
