@@ -13,6 +13,7 @@ Leaves out: reading files (corpus.py and the readers) and embedding (embedding.p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .document import Document, Heading
@@ -146,17 +147,39 @@ def _table_spans(text: str, rows: list[_Block], max_chars: int) -> list[tuple[in
         if start is not None and row.end - start > min(TABLE_PASSAGE_CHARS, max_chars):
             spans.append((start, end, section))
             start = None
-        if row.end - row.start > max_chars:  # one very wide row: cut at spaces like a long sentence
+        if row.end - row.start > max_chars:  # one very wide row: runs of whole cells
             if start is not None:
                 spans.append((start, end, section))
                 start = None
-            spans.extend((s, e, section) for s, e in _pack(text, row.start, row.end, max_chars))
+            spans.extend((s, e, section) for s, e in _cells(text, row.start, row.end, max_chars))
             continue
         start = row.start if start is None else start
         end = row.end
     if start is not None:
         spans.append((start, end, section))
     return spans
+
+
+def _cells(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """A table row too wide for one passage as runs of whole cells ("Header: value"); a cell wider
+    than a passage is cut like a long sentence.
+
+    >>> row = "Platform: A | Fee: 10% | Terms: paid weekly"
+    >>> [row[s:e] for s, e in _cells(row, 0, len(row), 25)]
+    ['Platform: A | Fee: 10%', 'Terms: paid weekly']
+    """
+    bounds = [start] + [start + m.start() for m in re.finditer(r" \| ", text[start:end])] + [end]
+    out: list[tuple[int, int]] = []
+    for i in range(len(bounds) - 1):
+        s = bounds[i] + (3 if i else 0)  # after " | "
+        e = bounds[i + 1]
+        if e - s > max_chars:
+            out.extend(_pack(text, s, e, max_chars))
+        elif out and e - out[-1][0] <= max_chars and out[-1][1] == bounds[i]:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def _is_lead_in(text: str, block: _Block, blocks: list[_Block], i: int) -> bool:

@@ -73,15 +73,35 @@ def row_line(cells: list[str], header: list[str] | tuple[str, ...] = ()) -> str:
     'City: Chennai | 0–2 years: 8.7 LPA'
     >>> row_line(["Pune", "9.4 LPA"])
     'Pune | 9.4 LPA'
+
+    A cell that spans columns holds None in the columns after its first, and stands under all their headers:
+
+    >>> row_line(["IT services", "15,000 in every city", None, "Not offered"], ["Company", "Pune", "Delhi", "Remote"])
+    'Company: IT services | Pune / Delhi: 15,000 in every city | Remote: Not offered'
     """
-    parts = []
+    parts: list[list] = []  # [header names, cell]
     for i, cell in enumerate(cells):
-        cell = clean(cell)
-        if not cell:
-            continue
         name = clean(header[i]) if i < len(header) else ""
-        parts.append(f"{name}: {cell}" if name and name != cell else cell)
-    return " | ".join(parts)
+        if cell is None:  # the column is spanned by the cell before it
+            if parts and name and name not in parts[-1][0]:
+                parts[-1][0].append(name)
+            continue
+        cell = clean(cell)
+        parts.append([[name] if name else [], cell])
+    return " | ".join(f"{_joined(names)}: {cell}" if names and names != [cell] else cell for names, cell in parts if cell)
+
+
+def _joined(names: list[str]) -> str:
+    """Headers of spanned columns, their shared group written once: "Pay Pune / Delhi"."""
+    first = names[0].split()
+    out = [names[0]]
+    for name in names[1:]:
+        words = name.split()
+        n = 0
+        while n < min(len(first), len(words)) - 1 and words[n] == first[n]:
+            n += 1
+        out.append(" ".join(words[n:]))
+    return " / ".join(out)
 
 
 def row_cells(line: str) -> list[tuple[str, str]] | None:
@@ -199,7 +219,7 @@ class TextBuilder:
         A caption is written as the line above the rows (`Table.start` is then the caption's start)
         and joins the breadcrumb of the table's passages; without one, the nearest heading names it.
         """
-        rows = [[clean(c) for c in row] for row in rows]
+        rows = [[c if c is None else clean(c) for c in row] for row in rows]  # None: spanned by the cell before
         rows = [row for row in rows if any(row)]
         if header is None and rows and is_header_row(rows[0], rows[1:]):
             header, rows = rows[0], rows[1:]

@@ -57,26 +57,55 @@ def hidden(attrs: list[tuple[str, str | None]]) -> bool:
 
 
 class _Table:
+    """Rows of cells laid out on the table's grid: a cell spanning rows (rowspan) is read again in
+    each row it spans, one spanning columns (colspan) stands under every header it spans."""
+
     def __init__(self):
-        self.rows: list[list[str]] = []
+        self.rows: list[list[str | None]] = []
         self.header_rows: list[list[str]] = []
         self.caption = ""
         self.cell: list[str] | None = None
-        self.row: list[str] | None = None
+        self.row: list[tuple[str, int, int]] | None = None  # (text, colspan, rowspan) as written
         self.row_all_th = True
         self.in_head = False
-        self.span = 1
+        self.span = (1, 1)
+        self._pending: dict[int, list] = {}  # column -> [text, rows left, from a header row]
 
     def end_cell(self):
         if self.cell is not None and self.row is not None:
-            self.row.extend([clean("".join(self.cell))] + [""] * (self.span - 1))
+            self.row.append((clean("".join(self.cell)), *self.span))
         self.cell = None
 
     def end_row(self):
         self.end_cell()
-        if self.row is not None and any(self.row):
-            (self.header_rows if self.in_head or (self.row_all_th and not self.rows) else self.rows).append(self.row)
+        if self.row is not None and any(text for text, _, _ in self.row):
+            header = self.in_head or (self.row_all_th and not self.rows)
+            (self.header_rows if header else self.rows).append(self._lay_out(self.row, header))
         self.row = None
+
+    def _lay_out(self, cells: list[tuple[str, int, int]], header: bool) -> list:
+        """One row on the grid. In a body row a cell spanning columns is written once and the columns
+        after it hold None (row_line puts it under all their headers); a header cell spanning columns
+        heads each of them ("3–5 years" over "Median" and "P90")."""
+        out: list = []
+
+        def take_pending():
+            while len(out) in self._pending:
+                slot = self._pending[len(out)]
+                out.append("" if header and slot[2] else slot[0])
+                slot[1] -= 1
+                if slot[1] <= 0:
+                    del self._pending[len(out) - 1]
+
+        for text, colspan, rowspan in cells:
+            take_pending()
+            first = len(out)
+            out.extend([text] * colspan if header else [text] + [None] * (colspan - 1))
+            if rowspan > 1:
+                for col in range(first, first + colspan):
+                    self._pending[col] = [text if header or col == first else None, rowspan - 1, header]
+        take_pending()
+        return out
 
 
 class _Reader(HTMLParser):
@@ -173,8 +202,9 @@ class _Reader(HTMLParser):
             if table.row is None:
                 table.row, table.row_all_th = [], True
             table.row_all_th &= tag == "th"
-            span = dict(attrs).get("colspan") or "1"
-            table.span = min(int(span), 20) if span.isdigit() and int(span) > 0 else 1
+            spans = dict(attrs)
+            table.span = tuple(min(int(v), 20) if (v := (spans.get(k) or "1").strip()).isdigit() and int(v) > 0 else 1
+                               for k in ("colspan", "rowspan"))
             table.cell = []
         elif tag in ("br", "p", "li", "div") and table.cell is not None:
             table.cell.append(" ")
@@ -199,7 +229,7 @@ class _Reader(HTMLParser):
                 if self._tables:  # a table inside a cell: its text joins the cell
                     outer = self._tables[-1]
                     if outer.cell is not None:
-                        outer.cell.append(" " + " ".join(" ".join(r) for r in table.header_rows + table.rows))
+                        outer.cell.append(" " + " ".join(" ".join(c for c in r if c) for r in table.header_rows + table.rows))
                 else:
                     self._write_table(table)
             elif tag == "caption" and table.cell is not None:
