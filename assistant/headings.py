@@ -33,6 +33,8 @@ _BYLINE = re.compile(
     r"|,\s*(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}$",
     re.I,
 )
+# A turn of a transcript ("MODERATOR: What does that mean to you?", "PRIYA (Head of ML): ..."): speech, not a heading.
+_SPEAKER = re.compile(r"^[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,2}(?: \([^)]{1,80}\))?:\s")
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)]$")
 _FUNCTION_WORDS = {
     "a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
@@ -57,7 +59,7 @@ def _kind(line: str, first: bool) -> str | None:
     body = re.sub(r"^\d{1,2}[.)]\s+", "", line)  # "1. Learn ..." is one phrase, not two sentences
     if len(line) > limit_chars or len(line.split()) > limit_words or re.search(r"[.!?]\s+\S", body):
         return None
-    if _BYLINE.search(line):
+    if _BYLINE.search(line) or _SPEAKER.match(line):
         return None
     if (_SEQUENCE.match(line) or _DOTTED.match(line)) and line[-1] not in ".,;":
         return "sequence"

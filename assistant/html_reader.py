@@ -1,7 +1,8 @@
 """Read an HTML page into the document model: what a reader of the page sees, block by block.
 
 h1-h6 are headings; a paragraph that is wholly bold ("<p><strong>Do I need a GPU?</strong></p>"),
-a <dt> or a <summary> is a heading one level below the last; list items become "- ..." lines;
+a <summary> or a <dt> that asks a question is a heading one level below the last; list items become
+"- ..." lines, and a glossary's term with its description one item ("- Stipend: the monthly amount");
 tables become one line per row under their header (th cells or a thead), the caption above. The
 <title> is the document's title when the page has no h1. Text hidden by inline markup
 (display:none, white-on-white, a 1px font, the hidden attribute) is left out: a reader never sees
@@ -121,6 +122,7 @@ class _Reader(HTMLParser):
         self._heading: int | None = None
         self._item = False
         self._dt = False
+        self._term: str | None = None  # a <dl> term waiting for its description
         self._last = ""  # kind of the last block written: "item", "para", "heading", "br"
         self._level = 0  # level of the last h1-h6: bold lines and <dt>s sit below it, as siblings
         self._tables: list[_Table] = []
@@ -129,6 +131,10 @@ class _Reader(HTMLParser):
 
     # -- blocks -----------------------------------------------------------------------------
     def _flush(self):
+        if self._term is not None:  # a term with no description: an item of its own
+            term, self._term = self._term, None
+            self.out.line("- " + term, blank_before=self._last != "item")
+            self._last = "item"
         text = clean("".join(self._buf))
         bold = self._bold_chars >= len(text.replace(" ", "")) > 0
         self._buf, self._bold_chars = [], 0
@@ -179,6 +185,9 @@ class _Reader(HTMLParser):
             self._heading = int(tag[1])
         elif tag == "li":
             self._flush()
+            self._item = True
+        elif tag == "dd" and self._term is not None:  # "- Term: its description", one item
+            self._buf, self._term = [self._term + ": "], None
             self._item = True
         elif tag in _BLOCKS:
             self._flush()
@@ -248,6 +257,13 @@ class _Reader(HTMLParser):
             self._flush()
             self._heading = None
         elif tag == "li":
+            self._flush()
+            self._item = False
+        elif tag == "dt" and self._dt and not clean("".join(self._buf)).endswith("?"):
+            # a glossary's term is read with its description; a question in a <dt> heads its answer
+            self._term, self._buf, self._bold_chars = clean("".join(self._buf)) or None, [], 0
+            self._dt = False
+        elif tag == "dd" and self._item:
             self._flush()
             self._item = False
         elif tag in _BLOCKS:

@@ -99,7 +99,7 @@ def read_csv(text: str) -> Document:
         if sum(len(r) for r in rows) > MAX_CELLS:
             raise ValueError(f"the sheet has more than {MAX_CELLS:,} cells; split it into smaller files")
     out = TextBuilder()
-    if not out.table(rows) and rows:
+    if not _write_sheet(out, _trim_columns(rows), first=True) and rows:
         raise ValueError("no rows with text were found")
     text, headings, tables, pages = out.result()
     return Document("", text, "", "csv", headings, pages, tables)
@@ -124,13 +124,48 @@ def read_xlsx(data: bytes) -> Document:
             rows = _trim_columns(rows)
             if not any(any(r) for r in rows):
                 continue
-            if len(sheets) > 1:
-                out.heading(2, sheet.title)
-            out.table(rows)
+            _write_sheet(out, rows, first=not out.text, name=sheet.title if len(sheets) > 1 else "")
     finally:
         book.close()
     text, headings, tables, pages = out.result()
     return Document("", text, "", "xlsx", headings, pages, tables)
+
+
+def _write_sheet(out: TextBuilder, rows: list[list[str]], first: bool, name: str = "") -> bool:
+    """A sheet as a person reads it: the lines of one cell above its table (a note, the workbook's
+    title) before it, the sheet's name as a heading, the table, then the one-cell lines below it.
+    On the first sheet, a title-like line above the table (short, no full stop) is the document's title.
+
+    >>> out = TextBuilder()
+    >>> _write_sheet(out, [["Pay Survey 2026", ""], ["City", "Junior"], ["Pune", "9 LPA"], ["Source: a poll.", ""]], True, "Pay")
+    True
+    >>> out.text, [(h.level, out.text[h.start:h.end]) for h in out.headings]
+    ('Pay Survey 2026\\nPay\\nCity: Pune | Junior: 9 LPA\\n\\nSource: a poll.', [(1, 'Pay Survey 2026'), (2, 'Pay')])
+    """
+    def single(row):
+        return sum(1 for c in row if c.strip()) == 1
+
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    top = 0
+    while top < len(rows) and single(rows[top]):
+        top += 1
+    bottom = len(rows)
+    while bottom > top and single(rows[bottom - 1]):
+        bottom -= 1
+    titled = False
+    for row in rows[:top]:
+        line = clean(next(c for c in row if c.strip()))
+        if first and not titled and len(line) <= 100 and line[-1] not in ".:;,!?":
+            out.heading(1, line)
+            titled = True
+        else:
+            out.line(line)
+    if name:
+        out.heading(2, name)
+    table = out.table(rows[top:bottom]) if bottom > top else None
+    for row in rows[bottom:]:
+        out.line(clean(next(c for c in row if c.strip())))
+    return table is not None or top > 0
 
 
 def _cell(value) -> str:

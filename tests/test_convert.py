@@ -305,3 +305,26 @@ def test_pdf_paragraphs_follow_the_documents_own_line_spacing():
     assert any("went from first call to written offer in a median of 9 days, while an MNC capability centre took 41 days" in p.text for p in passages)
     table = next(t for t in doc.tables if "Median days" in doc.text[t.start : t.end])
     assert table.caption.startswith("Table 1: How ML interview loops compare") and table.caption.endswith("December 2025)")
+
+
+def test_html_tables_on_their_grid_and_glossaries_as_items(tmp_path):
+    """rowspan/colspan cells under the right headers; a <dl> term read with its description."""
+    (tmp_path / "interns.html").write_text(
+        "<h1>Interns</h1><h2>Stipends</h2><table><thead>"
+        "<tr><th rowspan=2>Company</th><th rowspan=2>Length</th><th colspan=2>City</th></tr>"
+        "<tr><th>Pune</th><th>Delhi</th></tr></thead><tbody>"
+        "<tr><td rowspan=2>GCCs</td><td>Summer</td><td>₹60,000</td><td>₹55,000</td></tr>"
+        "<tr><td>Six-month</td><td>₹45,000</td><td>₹42,000</td></tr>"
+        "<tr><td>IT services</td><td>Summer</td><td colspan=2>₹15,000 everywhere</td></tr></tbody></table>"
+        "<h2>Glossary</h2><dl><dt>PPO</dt><dd>A full-time offer made to an intern.</dd>"
+        "<dt>Do interns get leave?</dt><dd>Rarely.</dd></dl>",
+        encoding="utf-8",
+    )
+    doc = read_document(tmp_path / "interns.html")
+    lines = doc.text.splitlines()
+    assert "Company: GCCs | Length: Six-month | City Pune: ₹45,000 | City Delhi: ₹42,000" in lines
+    assert "Company: IT services | Length: Summer | City Pune / Delhi: ₹15,000 everywhere" in lines
+    assert "- PPO: A full-time offer made to an intern." in lines
+    passages = chunk_document(doc)
+    _assert_exact(doc, passages)
+    assert any(p.section.endswith("Do interns get leave?") and "Rarely." in p.text for p in passages)
