@@ -88,9 +88,9 @@ def agreement_problem(sentence: str, passages: list, question: str = "") -> str 
         return wrong
     joined = frozenset().union(*(and_pairs(f"{u.text} {u.heading}") for u in units))
     for at, clause in enumerate(clauses(sentence, joined)):
-        names = _names(clause, capitalised, starts_sentence=at == 0)
+        names = clause_names(clause, capitalised, starts_sentence=at == 0)
         lv, stated = levels(clause), relations(clause)
-        missing = sorted(n for n in names if not _known(n, known | known_words, whole))
+        missing = sorted(n for n in names if not known_name(n, known | known_words, whole))
         missing += sorted({key for kind, key, _ in find_names(clause, fuzzy=False)
                            if kind != "year" and key not in _FIELD_ROLES and not mentions(key, whole)} - set(missing))
         missing += [w for w in _number_words(clause) if w not in known_words
@@ -158,9 +158,9 @@ def _units(passage) -> list[_Unit]:
     context = frozenset(name_keys(context_text))
     units = []
     for line in (unsigned(ln) for ln in passage.text.splitlines() if ln.strip()):
-        cells = _row_cells(line)
+        cells = row_cells(line)
         for at, sentence in enumerate(cells or re.split(r"(?<=[.!?])\s+(?=[A-Z0-9₹\"“(])", line)):
-            row = _row_of(line, at) if cells else ""
+            row = row_of(line, at) if cells else ""
             words = tuple(sing(w.lower()) for w in TOKEN.findall(row or sentence))
             units.append(_Unit(words, frozenset(name_keys(row or sentence, skip_first=True)), context,
                                levels(row or sentence) | levels(context_text), relations(sentence),
@@ -168,7 +168,7 @@ def _units(passage) -> list[_Unit]:
     return units
 
 
-def _row_cells(line: str) -> list[str]:
+def row_cells(line: str) -> list[str]:
     """A table row written "City: Chennai | 0–2 years: 8.7 LPA | ..." as one unit per cell, each
     with the row's first cell, so a figure is bound to its own column's header."""
     cells = [c.strip() for c in line.strip().lstrip("-• ").split(" | ")]
@@ -177,7 +177,7 @@ def _row_cells(line: str) -> list[str]:
     return [f"{cells[0]} | {cell}" for cell in cells[1:]]
 
 
-def _row_of(line: str, at: int) -> str:
+def row_of(line: str, at: int) -> str:
     """What cell `at` (after the first) of a table row is said with: the row's first cell, the
     cell, and the other cells' values without their headers ("Startup: 15 days" does not make
     the "IT services: 60 days" cell speak of startups)."""
@@ -187,7 +187,7 @@ def _row_of(line: str, at: int) -> str:
     return " | ".join([cells[0], own, *others])
 
 
-def _names(clause: str, known: set[str], starts_sentence: bool = True) -> set[str]:
+def clause_names(clause: str, known: set[str], starts_sentence: bool = True) -> set[str]:
     """Name keys of a clause: capitalised words and acronyms, "C++"; for a capitalised first
     word, see `agreement_problem`."""
     found = set()
@@ -206,7 +206,7 @@ def _names(clause: str, known: set[str], starts_sentence: bool = True) -> set[st
 
 
 
-def _known(name: str, known: set[str], whole: str) -> bool:
+def known_name(name: str, known: set[str], whole: str) -> bool:
     """Whether a name key is in the passages: as written, singular or plural, or as the
     initials of words there ("ml" for "Machine Learning")."""
     single = name[:-1] if name.endswith("s") and len(name) > 3 else name

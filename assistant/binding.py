@@ -27,8 +27,14 @@ from .wording import FUNCTION, LEVEL_WORDS, TOKEN, UNITS, sing, stems, without_f
 
 _MARGIN = 3  # words by which the closest part must beat the next before a figure is judged misplaced
 _CELL_MARGIN = 2  # the same for the cells of one table row, which share their first cell
-_PART = re.compile(r"\s*(?:;|,?\s+(?:against|versus|vs\.?|compared with|while|whereas|but)\s+)\s*", re.I)
+# "but" parts only when a new subject follows it: "..., but more slowly, at 15% to 20% a year"
+# goes on with the same one.
+BUT_TURNS = (r"but(?=\s+(?:[A-Z]|(?:the|a|an|its|their|this|these|those|it|they|we|you|he|she|most|many|some"
+             r"|few)\b))")
+_PART = re.compile(r"\s*(?:;|,?\s+(?:[Aa]gainst|versus|vs\.?|compared with|[Ww]hile|[Ww]hereas|" + BUT_TURNS
+                   + r")\s+)\s*")
 _AND = re.compile(r",\s+and\s+", re.I)
+_COMMA = re.compile(r",\s+(?:and\s+)?", re.I)
 _STOP = re.compile(r"[,;:.()|—–]\s")  # where the words that a figure describes end
 
 
@@ -36,7 +42,7 @@ def misattached(fig, clause: str, texts: list[str]) -> str | None:
     """A figure the cited sentences (`texts`) give to another thing: the part of a cited sentence
     that shares the most words with the clause must hold the figure, when that part holds
     figures at all."""
-    own = next((p for p in _parts(clause) if fig.raw in p), clause)
+    own = next((p for p in _parts(clause, commas=True) if fig.raw in p), clause)
     words = {s for s in stems(own) if s}
     parts = [p for t in texts for p in _parts(t) if p and extract_figures(p)]
     if len(parts) < 2 or not any(figure_supported(fig, p) for p in parts):
@@ -123,6 +129,8 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
     'gives what the cited sentence says of switc to staye'
     >>> replaced_subject("Those who stayed reported a median hike of 9%", cited) is None
     True
+    >>> replaced_subject("The CGPA cut-off for GCCs is 7.0", ["Global capability centres (GCCs): 7.0."]) is None
+    True
     """
     own = _sequence(clause)
     best = None
@@ -144,6 +152,9 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
     extra, missing = claim_subject - part_subject, part_subject - claim_subject
     if not extra or not missing or extra & set(seq):
         return None  # the same subject, or words of the part put first ("the most common X are ...")
+    initials = "".join(w[0] for w in seq[:at_part] if w in missing)
+    if len(initials) > 1 and any(w.startswith(initials) for w in own):
+        return None  # the claim names the part's subject by its initials ("GCCs", "global capability centres")
     figures = extract_figures(clause)
     lenders = [p for p in others if extra <= set(_sequence(p))]  # contrasted parts with the new subject
     if any(figure_supported(f, p) for f in figures for p in lenders):
@@ -154,13 +165,15 @@ def replaced_subject(clause: str, texts: list[str]) -> str | None:
             f"to {', '.join(sorted(extra, key=own.index))}")
 
 
-def _parts(text: str) -> list[str]:
+def _parts(text: str, commas: bool = False) -> list[str]:
     """The parts of a cited sentence that make one statement each: cut at "against", "while",
     ";", ..., and at ", and" when both sides carry a figure of their own ("X was requested in 18%
-    of postings, and Y in 34%"); a list ("A, B, and C are ...") stays whole."""
+    of postings, and Y in 34%"); a list ("A, B, and C are ...") stays whole. With `commas` (for a
+    claim), at any comma so: "BFSI had 24.1% of postings, up 27.4%" (in a cited sentence a comma
+    also ends an opening phrase: "Of the 31 switchers, 19 moved")."""
     out = []
     for part in _PART.split(text):
-        pieces = _AND.split(part)
+        pieces = (_COMMA if commas else _AND).split(part)
         if len(pieces) > 1 and all(extract_figures(p) for p in pieces):
             out.extend(pieces)
         else:

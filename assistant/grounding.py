@@ -15,6 +15,10 @@ only what it can check:
 - a sentence whose named things or relations its cited passage does not hold as the sentence
   uses them is dropped (agreement.py): "Pune has the most openings [2]" needs a sentence of [2]
   naming Pune and saying "most"; "Seniors earn ₹8,00,000 [1]" needs the figure beside "senior";
+- each clause must then be backed by ONE statement of a cited passage (anchoring.py): nearly
+  all its words, and all its names, levels, figures, relation words and negation, in that one
+  sentence or table cell: the checks above look for known kinds of error, this one asks for
+  positive support of everything the clause says;
 - with the question given, a figure-free sentence that only repeats the question's words is
   dropped ("restates the question");
 - the surviving markers are renumbered 1..k in order of first use.
@@ -31,6 +35,7 @@ import re
 from typing import Any
 
 from .agreement import agreement_problem, claim_problem, levels
+from .anchoring import anchor_problem
 from .figures import extract_figures, unsupported_figures
 from .schema import Passage
 from .wording import unsigned
@@ -169,7 +174,7 @@ def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | 
         return "words not in the cited passage"
     if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
         return "restates the question"
-    return agreement_problem(plain, cited_passages, question)
+    return agreement_problem(plain, cited_passages, question) or anchor_problem(plain, cited_passages, question)
 
 
 def _cite(sentence: str, n: int) -> str:

@@ -60,7 +60,7 @@ for _group in _EXCLUSIVE:
     for _word in _group:
         _OPPOSITE[_word] = frozenset().union(*(g for g in _EXCLUSIVE if g is not _group))
 # Words that deny what follows them; "rarely" too: "product companies rarely look at them".
-_DENY = RELATIONS["not"] | frozenset("rarely seldom hardly nobody nothing".split())
+DENY = RELATIONS["not"] | frozenset("rarely seldom hardly nobody nothing".split())
 _CUTS = re.compile(r"[,;:]\s+|\s+(?:but|while|whereas)\s+")  # parts of a sentence a negation governs
 _WINDOW = 4  # content words on each side of a relation word that say what it relates
 
@@ -106,7 +106,7 @@ def dropped_negation(clause: str, texts: list[str]) -> str | None:
     True
     """
     words = [w.lower() for w in TOKEN.findall(clause)]
-    if any(w in _DENY or w.endswith(("n't", "n’t")) for w in words):
+    if any(w in DENY or w.endswith(("n't", "n’t")) for w in words):
         return None
     claim = content_stems(clause)
     if not claim or not texts:
@@ -118,7 +118,7 @@ def dropped_negation(clause: str, texts: list[str]) -> str | None:
     tokens = TOKEN.findall(without_figures(best))
     for i, word in enumerate(tokens):
         low = word.lower()
-        if low in _DENY or low.endswith(("n't", "n’t")):
+        if low in DENY or low.endswith(("n't", "n’t")):
             denied = [s for s in (next(iter(content_stems(t)), "") for t in tokens[i + 1:i + 8]) if s][:3]
             if denied and len(claim & set(denied)) >= min(2, len(denied)):
                 return f"drops the cited sentence's '{low}'"

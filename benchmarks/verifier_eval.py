@@ -23,8 +23,12 @@ sentence. Reported per verifier:
 - seconds per sentence, for the judge.
 
 Verifiers: `figures+overlap` (markers, figures, word overlap: the checks before this issue),
-`meaning` (grounding.verify as shipped: those plus claim and agreement checks), `judge` (the
-figure checks, then the LLM's yes/no per cited passage) and `meaning+judge` (both must keep).
+`agreement` (those plus the claim and agreement checks of rounds 1-3, which look for known kinds
+of error), `anchor` (figures+overlap and claims plus anchoring.py alone: one cited sentence must
+back everything a clause says), `meaning (shipped)` (grounding.verify as shipped: agreement and
+anchor both), `judge` (the figure checks, then the LLM's yes/no per cited passage) and
+`meaning+judge` (both must keep). With `--similarity T`, also the packaged MiniLM's cosine between
+the sentence and its closest anchor, alone (>= T) and as a further gate on the shipped checks.
 """
 
 from __future__ import annotations
@@ -67,20 +71,46 @@ def passages_of(item: dict) -> list:
             for n in range(1, max(cited, default=0) + 1)]
 
 
-def kept_by_verify(item: dict, meaning: bool = True) -> bool:
-    """Whether grounding.verify keeps the sentence (with `meaning=False`: the old checks only)."""
+MODES = ("figures", "agreement", "anchor", "shipped")
+
+
+def kept_by_verify(item: dict, meaning: bool | str = True) -> bool:
+    """Whether grounding.verify keeps the sentence: as shipped (`True` or "shipped"), with the
+    old checks only (`False` or "figures"), or with one of its two meaning checks ("agreement",
+    "anchor")."""
     from assistant import grounding
 
-    if meaning:
-        clean, _, report = grounding.verify(item["sentence"], passages_of(item), item.get("question", ""))
-        return report["kept"] == 1
-    saved = grounding.claim_problem, grounding.agreement_problem
-    grounding.claim_problem = grounding.agreement_problem = lambda *a, **k: None
+    mode = {True: "shipped", False: "figures"}.get(meaning, meaning)
+    saved = grounding.claim_problem, grounding.agreement_problem, grounding.anchor_problem
+    none = lambda *a, **k: None  # noqa: E731
+    if mode == "figures":
+        grounding.claim_problem = grounding.agreement_problem = grounding.anchor_problem = none
+    elif mode == "agreement":
+        grounding.anchor_problem = none
+    elif mode == "anchor":
+        grounding.agreement_problem = none
     try:
         _, _, report = grounding.verify(item["sentence"], passages_of(item), item.get("question", ""))
     finally:
-        grounding.claim_problem, grounding.agreement_problem = saved
+        grounding.claim_problem, grounding.agreement_problem, grounding.anchor_problem = saved
     return report["kept"] == 1
+
+
+def similarity(items: list[dict]) -> list[float]:
+    """The packaged embedding model's cosine between each sentence and its closest anchor."""
+    from assistant import anchoring
+    from assistant.config import DEFAULT_EMBED_MODEL
+    from assistant.embedding import resolve_model
+    from assistant.grounding import strip_markers
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(resolve_model(DEFAULT_EMBED_MODEL), device="cpu")
+    out = []
+    for item in items:
+        units = [a.text for p in passages_of(item) if p.text for a in anchoring.anchors(p)]
+        vectors = model.encode([strip_markers(item["sentence"])] + units, normalize_embeddings=True)
+        out.append(float((vectors[1:] @ vectors[0]).max()) if units else 0.0)
+    return out
 
 
 def judge(llm, item: dict) -> tuple[bool, float]:
@@ -122,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge-limit", type=int, default=0, help="judge only the first N sentences")
     parser.add_argument("--failures", action="store_true", help="print the sentences each verifier gets wrong")
     parser.add_argument("--half", choices=("odd", "even"), help="only the odd or even ids (h-001 is odd)")
+    parser.add_argument("--similarity", type=float, help="also gate on MiniLM cosine to the closest anchor >= this")
     args = parser.parse_args(argv)
     items = load(SETS.get(args.set) or Path(args.set))
     if args.half:
@@ -129,8 +160,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.half == "even" and args.failures:
             parser.error("the even half is measured blind: --failures would print its sentences")
     runs: dict[str, tuple[list[dict], list[bool], float]] = {}
-    runs["figures+overlap"] = (items, [kept_by_verify(i, meaning=False) for i in items], 0.0)
+    runs["figures+overlap"] = (items, [kept_by_verify(i, "figures") for i in items], 0.0)
+    runs["agreement (round 3)"] = (items, [kept_by_verify(i, "agreement") for i in items], 0.0)
+    runs["anchor alone"] = (items, [kept_by_verify(i, "anchor") for i in items], 0.0)
     runs["meaning (shipped)"] = (items, [kept_by_verify(i) for i in items], 0.0)
+    if args.similarity:
+        cosines = similarity(items)
+        runs[f"MiniLM cosine >= {args.similarity:g} alone"] = (items, [c >= args.similarity for c in cosines], 0.0)
+        runs[f"shipped and cosine >= {args.similarity:g}"] = (
+            items, [k and c >= args.similarity for k, c in zip(runs["meaning (shipped)"][1], cosines)], 0.0)
     if args.judge:
         from assistant.llms import load_llm
 

@@ -259,12 +259,91 @@ def test_what_a_passage_says_of_one_subject_is_not_moved_to_another():
     assert clean == "Students can aim for 25 to 30 hours a week [1]."
 
 
-@pytest.mark.parametrize("module", ["wording", "claims", "relations", "agreement", "binding"])
+@pytest.mark.parametrize("module", ["wording", "claims", "relations", "agreement", "binding", "anchoring"])
 def test_the_verifier_modules_worked_examples(module):
     import doctest
     import importlib
 
     assert doctest.testmod(importlib.import_module(f"assistant.{module}")).failed == 0
+
+
+# --- anchoring: one cited statement must back everything a clause says ---------------------
+
+def _kept(text: str, *passages: Passage) -> bool:
+    return verify(text, list(passages))[2]["kept"] == 1
+
+
+def test_a_clause_is_held_by_one_statement_not_by_words_from_two():
+    """A sentence that turns to another subject ("while ...") is two statements: a claim taking
+    its subject from one and its predicate from the other has no anchor."""
+    growth = _passage("Product companies and GCCs added roles quickly, while IT services firms hired more "
+                      "cautiously and edtech shrank.", "Executive summary")
+    assert _kept("Product companies and GCCs added roles quickly [1].", growth)
+    assert not _kept("IT services firms added roles quickly [1].", growth)
+    # "but" before the same subject goes on with it: the figure stays with its statement
+    outlook = _passage("We expect postings to keep growing in 2026 and 2027, but more slowly, at 15% to 20% a year.",
+                       "Outlook")
+    assert _kept("Postings are expected to keep growing at 15% to 20% a year in 2026 [1].", outlook)
+
+
+def test_every_relation_and_number_word_of_a_clause_is_in_its_anchor():
+    row = Passage("r", "Company type: IT services (TCS, Infosys) | Typical pay band (3–5 yrs): ₹9–17 LPA",
+                  "employers.md", "Company type vs pay")
+    assert _kept("IT services (TCS, Infosys) pay ₹9–17 LPA at 3–5 years [1].", row)
+    assert not _kept("IT services (TCS, Infosys) pay the most, at ₹9–17 LPA [1].", row)
+    project = _passage("One project done this way is worth more than five Kaggle notebooks.", "Step 2")
+    assert _kept("One project done this way is worth more than five Kaggle notebooks [1].", project)
+    assert not _kept("One project done this way is worth more than ten Kaggle notebooks [1].", project)
+
+
+def test_a_table_figure_comes_from_its_own_cell_or_a_column_describing_the_row():
+    """A column headed by a level or a kind of employer binds its figure to that level or kind;
+    one like "Openings" or "Salary range" describes the whole row."""
+    notice = Passage("n", "Level: Entry level (0-2 years) | Startup: 15 days | Product company: 30 days | "
+                     "IT services: 60 days", "offer.docx", "Notice periods")
+    assert _kept("Startups have a 15-day notice period for entry-level engineers [1].", notice)
+    assert not _kept("Startups have a 60-day notice period for entry-level engineers [1].", notice)
+    opening = Passage("o", "Company: Kaveri Fintech | City: Hyderabad | Role: ML Engineer - Fraud Detection | "
+                      "Openings: 4 | Salary range (LPA): 16-26 | Work mode: Hybrid", "openings.csv")
+    assert _kept("Kaveri Fintech in Hyderabad is hiring 4 ML Engineers for fraud detection, paying 16-26 LPA [1].",
+                 opening)
+    # among several such columns, the figure's own header must be said with it
+    city = Passage("c", "City: Delhi NCR | 0–2 years: 10.6 LPA | 3–5 years: 20.7 LPA | 6–9 years: 35.2 LPA",
+                   "survey.pdf", "Median CTC for ML engineers by city (₹ LPA)")
+    assert _kept("ML engineers in Delhi NCR with 0-2 years earn a median of 10.6 LPA [1].", city)
+    assert not _kept("The median CTC for ML engineers in Delhi NCR is 10.6 LPA [1].", city)
+    rounds = Passage("m", "Company type: Product MNC | Number of rounds: 5–6 rounds | Typical total duration: "
+                     "6–7 hours", "handbook.md", "Interview rounds by company type")
+    assert _kept("Product MNCs have 5–6 rounds lasting 6–7 hours in total [1].", rounds)
+    assert not _kept("Product MNCs have 6 to 7 interview rounds [1].", rounds)
+
+
+def test_a_title_lends_no_subject_and_no_name_it_lists_with_others():
+    weekly = Passage("w", "Students and people between jobs can aim for 25 to 30 hours a week.",
+                     "roadmap.md", "Weekly time", title="The ML Engineer Roadmap for Working Professionals")
+    assert not _kept("Working professionals can aim for 25 to 30 hours a week [1].", weekly)
+    assert _kept("The roadmap says students can aim for 25 to 30 hours a week [1].", weekly)
+    flipkart = Passage("f", "- **Flipkart** — search ranking and pricing models; about 450 ML and data staff.",
+                       "employers.md", "Consumer internet", title="ML Employers in Bangalore and Hyderabad")
+    assert not _kept("Flipkart has about 450 ML and data staff in Hyderabad [1].", flipkart)
+
+
+def test_a_negation_is_kept_only_where_the_anchor_denies_the_same_thing():
+    row = Passage("r", "Company: Finvolve | Role: Senior Data Scientist | Work mode: Remote | Status: Not applied",
+                  "openings.csv")
+    assert _kept("Finvolve is hiring a remote Senior Data Scientist [1].", row)
+    assert not _kept("Finvolve is not hiring a remote Senior Data Scientist [1].", row)
+    certs = _passage("Product companies rarely look at them.", "Online certifications")
+    assert _kept("Product companies rarely look at online certifications [1].", certs)
+
+
+def test_a_level_listed_after_and_takes_the_claim_before_it():
+    notice = Passage("n", "Level: Entry level (0-2 years) | IT services: 60 days\n"
+                     "Level: Mid level (3-5 years) | IT services: 90 days\n"
+                     "Level: Senior (6-9 years) | IT services: 90 days", "offer.docx", "Notice periods")
+    assert _kept("IT services firms have a 90-day notice period for mid-level and senior engineers [1].", notice)
+    assert not _kept("IT services firms have a 90-day notice period for mid-level and entry-level engineers [1].",
+                     notice)
 
 
 # --- the labelled sets --------------------------------------------------------------------
@@ -333,7 +412,7 @@ def test_an_and_the_passage_writes_does_not_cut_the_claim():
 
 @pytest.mark.parametrize("name, most_bad_kept, least_recall", [
     ("sentences", 0.02, 0.95),  # the set the rules were corrected against
-    ("heldout", 0.15, 0.90),  # written and labelled before them (its odd half seen since): see its README
+    ("heldout", 0.09, 0.88),  # written and labelled before them (its odd half seen since): see its README
 ])
 def test_the_verifier_keeps_few_bad_sentences_and_most_good_ones(name, most_bad_kept, least_recall):
     """Measured with benchmarks/verifier_eval.py; the bounds sit just outside today's figures."""
