@@ -65,7 +65,8 @@ def generate_answer(
         text = "".join(generated)
         answer_text, declined = without_declines(carry_markers(unframe(tidy_markers(text))))
         clean, order, report = verify(answer_text, used, question)
-        report.update(passages_sent=len(used), passages_trimmed=trimmed, generated=text,
+        report.update(passages_sent=len(used), passage_ids=[p.id for p in used], passages_trimmed=trimmed,
+                      generated=text,
                       seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
         total = report["kept"] + report["dropped"]
         if report["kept"] == 0 and declined:

@@ -25,9 +25,12 @@ _DECLINE = re.compile(
     r"(do|does|did)\s*(not|n['’]t)\s+(answer|cover|say|mention|contain|provide|include|specify|state)",
     re.I)
 # "According to passage [2], ..." / "The passage in [1] states that ...": a frame around the claim.
+# The passage may be named by a bare number too: "The passage in passage 1 states that ...".
+_NAMED = r"(?:(?:(?:passages?|sources?)\s+)?(?P<{0}>\d{{1,3}})\s*)?(?P<{1}>(?:\[\d{{1,3}}\])*)"
 _FRAME = re.compile(
-    r"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))\s*(?:according to (?:the )?(?:passages?|sources?)\s*((?:\[\d{1,3}\])*)\s*,\s*"
-    r"|the (?:passages?|sources?)(?: in)?\s*((?:\[\d{1,3}\])*)\s*(?:states?|says?|mentions?|notes?|shows?)(?: that)?\s+)",
+    r"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))\s*(?:according to (?:the )?(?:passages?|sources?)\s*" + _NAMED.format("n1", "m1")
+    + r"\s*,\s*|the (?:passages?|sources?)(?: in)?\s*" + _NAMED.format("n2", "m2")
+    + r"\s*(?:states?|says?|mentions?|notes?|shows?)(?: that)?\s+)",
     re.I)
 _STRAY = [  # marker spellings small models use, rewritten to [n] before verification
     (re.compile(r"\[\s*(?:passage|source|doc(?:ument)?)\s*(\d{1,3})\s*\]", re.I), r"[\1]"),
@@ -85,10 +88,12 @@ def unframe(text: str) -> str:
 
     >>> unframe("The passage in [1] states that Kubernetes was asked for in 72% of postings.")
     'Kubernetes was asked for in 72% of postings [1].'
+    >>> unframe("The passage in passage 1 states that ML engineers command a premium [1].")
+    'ML engineers command a premium [1].'
     """
     out, at = [], 0
     for m in _FRAME.finditer(text):
-        tags = (m.group(1) or "") + (m.group(2) or "")
+        tags = "".join(f"[{n}]" for n in (m["n1"], m["n2"]) if n) + (m["m1"] or "") + (m["m2"] or "")
         rest = text[m.end():]
         end = re.search(r"[.!?](?=\s|$)|\n|$", rest)
         claim = rest[: end.start()]

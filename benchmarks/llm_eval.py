@@ -3,6 +3,7 @@
     python benchmarks/llm_eval.py --llm llama-cpp [--data tests/data/dev.jsonl] [--corpus guide]
     python benchmarks/llm_eval.py --llm llama-cpp --data tests/data/bank/tuning.jsonl --corpus documents
     python benchmarks/llm_eval.py ... --limit 40 --json /tmp/run.json -v
+    python benchmarks/llm_eval.py --data tests/data/bank/heldout.jsonl --corpus documents --every 6
 
 Each line of a data file is {"question", "answerable", "expect": [[alternatives...], ...],
 "history"?} (tests/data/README.md). Both answerers get the same questions over the same index,
@@ -22,6 +23,11 @@ tests/data/documents/, which the question bank is about). Measured, per answerer
   examples) and how many read, the tokens generated, and llama.cpp's own prompt and generation
   rates. On a shared machine wall-clock times swell with the load; these counts don't, and
   "llama.cpp's own time" (tokens read / rate + tokens written / rate) is the model's share.
+
+`--every K` takes every K-th question of each file (the 1st, the K+1-th, ...): a deterministic
+sample that, unlike `--limit`, reaches the answerable and the unanswerable ones alike.
+`--verifier agreement` verifies with the checks of rounds 1-3 only (no anchoring.py), to measure
+what the stricter shipped verifier costs in fallbacks on the same questions.
 
 One untimed question is asked first (`--cold` skips it), as a running server has answered one:
 the fixed prompt prefix is then in llama.cpp's cache, and the first timed row does not also time
@@ -76,6 +82,7 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
     """Ask every row with `spec` (and the extractive answerer); one record per row, each also
     written to `log` (a text file) as soon as it is made, so a long run can be read as it goes."""
     from assistant.generation import generate_answer
+    from assistant.schema import Passage
 
     llm = bot._load_llm(spec)
     if warm and llm is not None:
@@ -103,7 +110,11 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
         status = (answer.verification or {}).get("status", "not asked")
         sent = (answer.verification or {}).get("passages_sent", 0)
         retrieved = [h.passage for h in bot.retrieve(row["question"], history=history)]
-        shown = retrieved[:sent]
+        by_id = {p.id: p for p in retrieved}
+        for c in extractive.citations:  # the quoted lines' passages go first (generation._evidence_first)
+            by_id.setdefault(c.passage_id, Passage(c.passage_id, c.text, c.source, c.section))
+        ids = (answer.verification or {}).get("passage_ids")
+        shown = [by_id[i] for i in ids if i in by_id] if ids else retrieved[:sent]
         titles = {p.id: p.title for p in retrieved}
         record = {
             "id": row.get("id", ""), "question": row["question"], "answerable": row.get("answerable", True),
@@ -248,6 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, action="append", default=None, help="question file, repeatable")
     parser.add_argument("--corpus", choices=["guide", "documents"], default="guide")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
+    parser.add_argument("--every", type=int, default=1, help="only every K-th question of each file (1st, K+1-th, ...)")
+    parser.add_argument("--verifier", choices=("shipped", "agreement"), default="shipped",
+                        help="agreement: without the anchoring check, as before it")
     parser.add_argument("--direct", action="store_true", help="ask the LLM about every question")
     parser.add_argument("--json", type=Path, help="also write the measures and records here")
     parser.add_argument("--records", type=Path, help="write each record here (JSON lines) as it is made")
@@ -264,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         args.verbose, args.records, args.json = False, None, None
     from assistant import Assistant
 
+    if args.verifier == "agreement":
+        from assistant import grounding
+
+        grounding.anchor_problem = lambda *a, **k: None
     load_start = os.getloadavg()[0]
     results, dump = {}, {}
     with tempfile.TemporaryDirectory(prefix="llm-eval-") as tmp:
@@ -272,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         bot.index()
         for data in args.data or [DEFAULT_DATA]:
             rows = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line.strip()]
+            rows = rows[:: max(1, args.every)]
             rows = rows[: args.limit] if args.limit else rows
             for spec in args.llm or ["llama-cpp"]:
                 with open(args.records or os.devnull, "a", encoding="utf-8") as log:
@@ -280,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                 dump[f"{data.name} {spec}"] = {"measures": results[(data.name, spec)], "records": records}
     print(table(results))
     print(f"\nload average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end; "
-          f"{os.cpu_count()} cores; corpus: {args.corpus}; {'every question asked (--direct)' if args.direct else 'through Assistant.ask'}")
+          f"{os.cpu_count()} cores; corpus: {args.corpus}; {'every question asked (--direct)' if args.direct else 'through Assistant.ask'}"
+          f"{f'; every {args.every}th question' if args.every > 1 else ''}; verifier: {args.verifier}")
     if args.json:
         args.json.write_text(json.dumps(dump, indent=2, ensure_ascii=False), "utf-8")
     return 0
