@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .figures import extract_figures
+from .figures import extract_figures, numerals
 from .query import Query
 from .schema import Passage
 from .text import sentence_spans
@@ -48,7 +48,7 @@ def find_bands(passage: Passage) -> list[Band]:
     bands = []
     for start, end in _lines(passage.text):
         years = money = None
-        for fig in extract_figures(passage.text[start:end]):
+        for fig in extract_figures(numerals(passage.text[start:end])):  # "three to five years" too
             high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
             if fig.kind == "years" and years is None:
                 years = (fig.low, high)

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .asked import asked_names
-from .experience import asked_years, covering_cell, level_band, other_level, states_range
+from .experience import asked_years, covering_cell, level_band, other_level, stated_years, states_range
 from .figures import extract_figures
 from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
 from .names import find_names, mentions
@@ -212,6 +212,8 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
                         if b.covers(query) or (years is not None and b.years and b.years[0] <= years <= b.years[1])}
             all_bands = {(b.start, b.end) for b in hit.bands}
             band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
+            if band == 0 and years is not None:
+                band = stated_years(text, years)  # a sentence of a longer line: "at three to five years"
             if band == 0 and years is not None:
                 # A line without a range of its own speaks for its heading ("5-8 years", "Freshers");
                 # "fresher offers fall between 8 and 14 LPA" does not answer for 5-8 years.

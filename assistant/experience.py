@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from .figures import extract_figures
+from .figures import extract_figures, numerals
 from .names import LEVEL_YEARS
 from .query import Query
 
@@ -40,6 +40,18 @@ def other_level(text: str, years: float) -> bool:
     """
     levels = [LEVEL_YEARS[_level_key(m)] for m in _LEVEL_WORDS.findall(text)]
     return bool(levels) and not any(low - 1 <= years <= high + 1 for low, high in levels)
+
+
+def stated_years(text: str, years: float) -> int:
+    """1 when `text` states a span of years covering `years`, -1 when it states only others, else 0.
+
+    >>> stated_years("Kochi's median at three to five years was 14.5 LPA.", 7), stated_years("10+ years: 62 LPA", 12)
+    (-1, 1)
+    """
+    spans = [(f.low, math.inf if f.raw.rstrip().endswith("+") else f.high) for f in extract_figures(numerals(text)) if f.kind == "years"]
+    if not spans:
+        return 0
+    return 1 if any(low <= years <= high for low, high in spans) else -1
 
 
 def level_band(heading: str, years: float) -> int:

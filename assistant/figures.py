@@ -227,6 +227,24 @@ _EXPERIENCE_AFTER = re.compile(r"[’']?\s*(?:of\s+)?(?:[a-z/-]+\s+){0,2}?(?:exp
 _FUTURE_BEFORE = re.compile(r"\b(?:in|after|within|next|over)\s+(?:the\s+next\s+)?$", re.I)
 
 
+_NUMBER_WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
+_WORD_SPAN = re.compile(rf"\b({_NUMBER_WORD})(?:(\s*(?:-|–|to|or)\s*)({_NUMBER_WORD}))?(?=\s+(?:years?|yrs?)\b)", re.I)
+_WORD_VALUES = {**_SMALL_NUMBERS, "zero": 0, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+
+
+def numerals(text: str) -> str:
+    """Spans of years written in words as figures: "three to five years" -> "3 to 5 years".
+
+    >>> numerals("Kochi's median at three to five years"), numerals("after two years")
+    ("Kochi's median at 3 to 5 years", 'after 2 years')
+    """
+    def digits(m: re.Match) -> str:
+        first = str(_WORD_VALUES[m.group(1).lower()])
+        return first + (m.group(2) + str(_WORD_VALUES[m.group(3).lower()]) if m.group(3) else "")
+
+    return _WORD_SPAN.sub(digits, text)
+
+
 def experience_years(question: str) -> float | None:
     """Years of experience the asker states: "8 years of experience" -> 8.0, "fresher" -> 0.0, none -> None."""
     text = _WORD_YEARS.sub(lambda m: str(_SMALL_NUMBERS[m.group(1).lower()]), question)
