@@ -51,8 +51,8 @@ ANSWER_KINDS: dict[str, str] = {
 }
 
 # Words that ask for one end of a range: "the ceiling", "starting pay".
-FOCUS_HIGH = frozenset("ceiling max maximum highest top upper peak cap most".split())
-FOCUS_LOW = frozenset("floor minimum min lowest starting bottom least".split())
+FOCUS_HIGH = frozenset("ceiling max maximum highest top upper peak cap most largest biggest costliest priciest".split())
+FOCUS_LOW = frozenset("floor minimum min lowest starting bottom least cheapest smallest fewest".split())
 
 # Follow-ups swap one of these for another: "And for seniors?" after a question about juniors.
 SLOTS: dict[str, set[str]] = {
