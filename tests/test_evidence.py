@@ -126,7 +126,7 @@ def test_reading_names_and_parts_never_fails(text):
         known = staticmethod(lambda w: None)
 
     for kind, name, written in find_names(text):
-        assert kind in {"place", "employer", "role", "year", "ordinal"} and written
+        assert kind in {"place", "employer", "role", "tool", "year", "ordinal"} and written
     assert isinstance(split_parts(text), list)
     assert all(kind == "name" for kind, _, _ in unknown_names(text, Terms()))
 
