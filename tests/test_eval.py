@@ -91,14 +91,16 @@ def test_a_missed_threshold_exits_non_zero(guide_run, tmp_path):
     assert passed.returncode == 0, passed.stderr
 
 
-# The question bank's held-out halves, asked over the guide plus the fifteen documents of other shapes
-# (tests/data/bank/README.md). Measured on 2026-12-02 05:37 UTC (benchmarks/quality.py --split heldout /
-# heldout-2): first round hit@3 81%, correct 74%, refusal 68%; second round (six documents written
-# after the code) hit@3 80%, correct 71%, refusal 54%, with one unsupported figure not yet found. The
-# floors sit a few points lower.
+# The question bank's held-out halves, asked over the guide plus the 22 documents of other shapes
+# (tests/data/bank/README.md). Measured on 2026-12-02 09:32 UTC (benchmarks/quality.py --split heldout /
+# heldout-2 / heldout-3): first round hit@3 80%, correct 74%, refusal 68%; second round hit@3 80%,
+# correct 71%, refusal 57%, with one unsupported figure not yet found; third round (six documents of
+# new shapes, measured for the first time) hit@3 86%, correct 77%, refusal 55% (6 of 11). The floors
+# sit a few points lower.
 BANK_FLOORS = {
-    "heldout": ({"--min-hit3": 0.78, "--min-correct": 0.71, "--min-refusal": 0.64}, 163, 0),
-    "heldout-2": ({"--min-hit3": 0.76, "--min-correct": 0.66, "--min-refusal": 0.50}, 87, 1),
+    "heldout": ({"--min-hit3": 0.77, "--min-correct": 0.71, "--min-refusal": 0.64}, 163, 0),
+    "heldout-2": ({"--min-hit3": 0.76, "--min-correct": 0.66, "--min-refusal": 0.52}, 87, 1),
+    "heldout-3": ({"--min-hit3": 0.82, "--min-correct": 0.72, "--min-refusal": 0.45}, 90, 0),
 }
 
 
