@@ -7,8 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["agreement", "asked", "bands", "chunking", "corpus", "embedding", "evidence", "experience", "generation", "grounding", "keywords", "llm_backends", "llms", "names", "prompting",
-           "query", "relevance", "replies", "retrieval", "signals",
+MODULES = ["agreement", "anchoring", "answering", "asked", "bands", "binding", "chunking", "claims", "corpus", "embedding",
+           "evidence", "experience", "figures", "generation", "grounding", "keywords", "llm_backends", "llms", "names",
+           "office", "prompting", "query", "relevance", "replies", "retrieval", "signals",
            "terms", "text", "ui_render", "uploads"]
 
 
