@@ -66,7 +66,8 @@ def test_a_reader_stopped_at_its_time_limit_leaves_no_process_behind(tmp_path, m
     """Both reading processes of a slow many-page PDF end when the wall-clock limit stops it."""
     from assistant import pdf
 
-    path = make_pdf(tmp_path / "slow.pdf", [["a " * 50_000]] * 10)  # 50,000 words a page, ten pages
+    # 50,000 words a page, forty pages: several times the limit on any machine we run (ten pages read in 1.75 s on a fast one)
+    path = make_pdf(tmp_path / "slow.pdf", [["a " * 50_000]] * 40)
     started = []
     real = subprocess.Popen
 
