@@ -9,10 +9,9 @@ Leaves out: ranking (retrieval.py) and reading figures (figures.py).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from .figures import extract_figures, numerals
+from .figures import extract_figures, numerals, upper
 from .query import Query
 from .schema import Passage
 from .text import sentence_spans
@@ -49,7 +48,7 @@ def find_bands(passage: Passage) -> list[Band]:
     for start, end in _lines(passage.text):
         years = money = None
         for fig in extract_figures(numerals(passage.text[start:end])):  # "three to five years" too
-            high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
+            high = upper(fig)
             if fig.kind == "years" and years is None:
                 years = (fig.low, high)
             elif fig.kind == "money" and money is None and fig.high > fig.low:

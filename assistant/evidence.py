@@ -213,11 +213,11 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             all_bands = {(b.start, b.end) for b in hit.bands}
             band = 1 if (start, end) in covering else (-1 if asks_figure and (start, end) in all_bands else 0)
             if band == 0 and years is not None:
-                band = stated_years(text, years)  # a sentence of a longer line: "at three to five years"
-            if band == 0 and years is not None:
-                # A line without a range of its own speaks for its heading ("5-8 years", "Freshers");
-                # "fresher offers fall between 8 and 14 LPA" does not answer for 5-8 years.
-                band = -1 if other_level(text, years) else heading_band.setdefault(p.id, level_band(p.heading, years))
+                # A sentence of a longer line states its own years ("at three to five years"); one
+                # without a range speaks for its heading ("5-8 years", "Freshers"); "fresher offers
+                # fall between 8 and 14 LPA" does not answer for 5-8 years.
+                band = stated_years(text, years) or (
+                    -1 if other_level(text, years) else heading_band.setdefault(p.id, level_band(p.heading, years)))
         money = any(f.kind == "money" for f in extract_figures(text))
         asks = text.rstrip().endswith("?")
         names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))

@@ -10,10 +10,9 @@ Leaves out: ranges stated inside passages (bands.py) and scoring lines with them
 
 from __future__ import annotations
 
-import math
 import re
 
-from .figures import extract_figures, numerals
+from .figures import extract_figures, numerals, upper
 from .names import LEVEL_YEARS
 from .query import Query
 
@@ -48,7 +47,7 @@ def stated_years(text: str, years: float) -> int:
     >>> stated_years("Kochi's median at three to five years was 14.5 LPA.", 7), stated_years("10+ years: 62 LPA", 12)
     (-1, 1)
     """
-    spans = [(f.low, math.inf if f.raw.rstrip().endswith("+") else f.high) for f in extract_figures(numerals(text)) if f.kind == "years"]
+    spans = [(f.low, upper(f)) for f in extract_figures(numerals(text)) if f.kind == "years"]
     if not spans:
         return 0
     return 1 if any(low <= years <= high for low, high in spans) else -1
@@ -77,7 +76,7 @@ def covering_cell(row: str, query: Query) -> str:
     years = asked_years(query)
     for cell in row.split(" | "):
         for fig in extract_figures(cell):
-            high = math.inf if fig.raw.rstrip().endswith("+") else fig.high
+            high = upper(fig)
             if fig.kind == "years" and years is not None and fig.low <= years <= high:
                 return cell
             if fig.kind == "money" and any(fig.low <= m.low <= high for m in query.money) and fig.high > fig.low:

@@ -182,6 +182,11 @@ def extract_figures(text: str) -> list[Figure]:
     return figures
 
 
+def upper(fig: Figure) -> float:
+    """The top of a figure's range, with an open-ended one ("10+ years") running to infinity."""
+    return math.inf if fig.raw.rstrip().endswith("+") else fig.high
+
+
 def parse_money(text: str) -> list[Figure]:
     """The money figures of `text`: "15-25 LPA" -> [Figure("money", 1500000, 2500000, ...)]."""
     return [f for f in extract_figures(text) if f.kind == "money"]
