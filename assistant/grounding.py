@@ -172,7 +172,7 @@ def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | 
         return f"unsupported figure {', '.join(f.raw for f in bad)}"
     if not _overlaps(plain, cited + headings):
         return "words not in the cited passage"
-    if question and not extract_figures(plain) and not _stems(plain) - _stems(question):
+    if question and not extract_figures(unsigned(plain)) and not _stems(plain) - _stems(question):
         return "restates the question"
     return agreement_problem(plain, cited_passages, question) or anchor_problem(plain, cited_passages, question)
 
@@ -194,8 +194,12 @@ def unsupported(sentence: str, sources: list[str]) -> list:
 
     >>> [f.raw for f in unsupported("BFSI grew 27.4% and 9%", ["YoY change: +27.4%"])]
     ['9%']
+    >>> [f.raw for f in unsupported("Retail postings changed by +33.6%", ["YoY change: +27.4%"])]
+    ['33.6%']
     """
-    return unsupported_figures(sentence, [unsigned(s) for s in sources])
+    # The sentence is read unsigned too: figures.py reads no sign, so "+33.6%" would be no figure
+    # at all, never checked against the sources and never stopping "restates the question".
+    return unsupported_figures(unsigned(sentence), [unsigned(s) for s in sources])
 
 
 def quotes_for(sentences: list[str], passage_text: str, limit: int = 3) -> list[str]:
