@@ -290,9 +290,28 @@ def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:
             if _LIST_MARK.match(line) or " | " in line:
                 spans.append((pos + len(line) - len(line.lstrip()), pos + len(line.rstrip())))
             else:
-                spans.extend(sentence_spans(text, pos, pos + len(line)))
+                spans.extend(_with_bare_answers(text, sentence_spans(text, pos, pos + len(line))))
         pos += len(line) + 1
     return spans
+
+
+def _with_bare_answers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A sentence of three words or fewer joins the next one: "Python. Nearly every job asks for it."
+
+    A bare answer ("Python.", "No.", "Rarely.") says nothing alone, and the sentence after it
+    means nothing without it.
+
+    >>> t = "Python. Nearly every job asks for it. Learn SQL too."
+    >>> [t[s:e] for s, e in _with_bare_answers(t, sentence_spans(t))]
+    ['Python. Nearly every job asks for it.', 'Learn SQL too.']
+    """
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and len(text[out[-1][0] : out[-1][1]].split()) <= 3 and not text[out[-1][0] : out[-1][1]].endswith(":"):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
 
 
 def _with_heading(passage, text: str) -> str:
