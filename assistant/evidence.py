@@ -295,8 +295,13 @@ def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:
     return spans
 
 
+# A sentence whose subject is the one before it: "That is a long way from the peak of 2022."
+_REFERS_BACK = re.compile(r"(?:That|This|These|Those) (?:is|was|are|were|means|meant)\b")
+
+
 def _with_bare_answers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A sentence of three words or fewer joins the next one: "Python. Nearly every job asks for it."
+    """A sentence of three words or fewer joins the next one: "Python. Nearly every job asks for it.";
+    so does a sentence whose subject is the one before it ("That is…").
 
     A bare answer ("Python.", "No.", "Rarely.") says nothing alone, and the sentence after it
     means nothing without it.
@@ -304,10 +309,15 @@ def _with_bare_answers(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
     >>> t = "Python. Nearly every job asks for it. Learn SQL too."
     >>> [t[s:e] for s, e in _with_bare_answers(t, sentence_spans(t))]
     ['Python. Nearly every job asks for it.', 'Learn SQL too.']
+    >>> t = "Today 13% are remote. That is far below the 2022 peak."
+    >>> [t[s:e] for s, e in _with_bare_answers(t, sentence_spans(t))]
+    ['Today 13% are remote. That is far below the 2022 peak.']
     """
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        if out and len(text[out[-1][0] : out[-1][1]].split()) <= 3 and not text[out[-1][0] : out[-1][1]].endswith(":"):
+        if out and _REFERS_BACK.match(text, s):
+            out[-1] = (out[-1][0], e)
+        elif out and len(text[out[-1][0] : out[-1][1]].split()) <= 3 and not text[out[-1][0] : out[-1][1]].endswith(":"):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
