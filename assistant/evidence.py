@@ -290,7 +290,7 @@ def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:
             if _LIST_MARK.match(line) or " | " in line:
                 spans.append((pos + len(line) - len(line.lstrip()), pos + len(line.rstrip())))
             else:
-                spans.extend(_with_bare_answers(text, sentence_spans(text, pos, pos + len(line))))
+                spans.extend(_self_contained(text, sentence_spans(text, pos, pos + len(line))))
         pos += len(line) + 1
     return spans
 
@@ -299,7 +299,7 @@ def unit_spans(text: str, heading: str = "") -> list[tuple[int, int]]:
 _REFERS_BACK = re.compile(r"(?:That|This|These|Those) (?:is|was|are|were|means|meant)\b")
 
 
-def _with_bare_answers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _self_contained(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A sentence of three words or fewer joins the next one: "Python. Nearly every job asks for it.";
     so does a sentence whose subject is the one before it ("That is…").
 
@@ -307,17 +307,16 @@ def _with_bare_answers(text: str, spans: list[tuple[int, int]]) -> list[tuple[in
     means nothing without it.
 
     >>> t = "Python. Nearly every job asks for it. Learn SQL too."
-    >>> [t[s:e] for s, e in _with_bare_answers(t, sentence_spans(t))]
+    >>> [t[s:e] for s, e in _self_contained(t, sentence_spans(t))]
     ['Python. Nearly every job asks for it.', 'Learn SQL too.']
     >>> t = "Today 13% are remote. That is far below the 2022 peak."
-    >>> [t[s:e] for s, e in _with_bare_answers(t, sentence_spans(t))]
+    >>> [t[s:e] for s, e in _self_contained(t, sentence_spans(t))]
     ['Today 13% are remote. That is far below the 2022 peak.']
     """
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        if out and _REFERS_BACK.match(text, s):
-            out[-1] = (out[-1][0], e)
-        elif out and len(text[out[-1][0] : out[-1][1]].split()) <= 3 and not text[out[-1][0] : out[-1][1]].endswith(":"):
+        previous = text[out[-1][0] : out[-1][1]] if out else ""
+        if previous and (_REFERS_BACK.match(text, s) or (len(previous.split()) <= 3 and not previous.endswith(":"))):
             out[-1] = (out[-1][0], e)
         else:
             out.append((s, e))
