@@ -274,11 +274,11 @@ def _table_extreme(ev: Evidence, best: Unit, section_passages) -> tuple[Unit, st
     return top, f"{word} {cells[column][0] or 'value'}: {label} — {cells[column][1]}"
 
 
-def _column(ev: Evidence, headers: list[str]) -> int | None:
+def _column(ev: Evidence, headers: list[str], by_years: bool = True) -> int | None:
     """The column a question asks about: the years band it names, else the header sharing most of its words."""
     from .experience import covering_cell
 
-    if ev.query.years is not None:
+    if by_years and ev.query.years is not None:
         for i, header in enumerate(headers):
             if covering_cell(f"{header}: x", ev.query):
                 return i
@@ -295,8 +295,15 @@ def _cell_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> str
     best = chosen[0] if chosen else None
     if best is None or " | " not in best.text:
         return ""
-    cell = covering_cell(_LIST_MARK.sub("", best.text), ev.query)
-    first = _LIST_MARK.sub("", best.text).split(" | ")[0]
+    row = _LIST_MARK.sub("", best.text)
+    cell = covering_cell(row, ev.query)
+    if cell and not covering_cell(cell.partition(": ")[0] + ": x", ev.query):
+        # the years are the row's own ("Experience: 5–8 years"), not a column's: the answer is the
+        # column the question names ("Research pay band", "Noida"), if it names one
+        cells = _cells(row)
+        column = _column(ev, [h for h, _ in cells], by_years=False)
+        cell = f"{cells[column][0]}: {cells[column][1]}" if column is not None else ""
+    first = row.split(" | ")[0]
     return f"{first} — {cell} [{numbers[best.hit.passage.id]}]." if cell and cell != first else ""
 
 

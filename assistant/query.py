@@ -92,10 +92,33 @@ def split_parts(text: str) -> list[str]:
         return []
     qualifiers = [written for _, _, written in named]
     parts = []
-    for clause in clauses:
-        extra = [q for q in qualifiers if q.lower() not in clause.lower()]
+    for j, clause in enumerate(clauses):
+        extra = [q for q in qualifiers if q.lower() not in clause.lower() and _scopes_over(q, clauses, j)]
         parts.append(f"{clause.strip().rstrip('?')} ({' '.join(extra)})" if extra else clause.strip())
     return parts
+
+
+_ASKS = re.compile(r"^\W*(?:what|what's|whats|how|which|where|when|who|whom|whose|why|is|are|was|were|do|does|did|"
+                   r"can|could|will|would|should|shall|has|have|kitna|kitne|kya|kaun|kahan|kab|kyun)\b", re.I)
+
+
+def _scopes_over(qualifier: str, clauses: list[str], j: int) -> bool:
+    """Whether a name or level written in another clause qualifies clause j too.
+
+    It carries forward ("pay in Pune and what skills do I need": skills in Pune) and back out of a
+    fragment ("salary and skills for a fresher"), but not back out of a question of its own: in
+    "the Senior Research Scientist pay band, and what would it pay in Singapore?" the band is not
+    asked about Singapore.
+
+    >>> _scopes_over("Singapore", ["the pay band", "what would it pay in Singapore?"], 0)
+    False
+    >>> _scopes_over("fresher", ["salary", "skills for a fresher"], 0)
+    True
+    """
+    for i, other in enumerate(clauses):
+        if i != j and qualifier.lower() in other.lower() and (i < j or not _ASKS.match(other)):
+            return True
+    return False
 
 
 _JOINER = r"(?:,|&|/|\bor\b|\band\b|\bvs\.?|\bversus\b|\bthan\b|\bover\b|\bto\b|\bwith\b)"

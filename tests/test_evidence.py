@@ -269,3 +269,41 @@ def test_a_role_no_passage_names_is_refused_even_inside_the_field(guide_bot):
     answer = guide_bot.ask("What is the median CTC for an AI product manager in India?")
     assert not answer.answered and "product manager" in answer.text, answer.text
     assert guide_bot.ask("What is the median CTC for an ML engineer in India?").answered
+
+
+@pytest.fixture(scope="module")
+def ladder_bot(tmp_path_factory):
+    """A career-ladder note with a table whose rows state their own years, written for these tests."""
+    from tests.conftest import indexed_bot
+
+    root = tmp_path_factory.mktemp("ladder")
+    note = root / "applied-science-ladder.md"
+    note.write_text(
+        "# The applied science ladder at Indian labs\n\n"
+        "## Pay bands by step\n\n"
+        "| Step | Title | Experience | Base pay band | Bonus target |\n|---|---|---|---|---|\n"
+        "| 1 | Applied Scientist I | 0–2 years | ₹22–30 LPA | 8% |\n"
+        "| 2 | Applied Scientist II | 2–5 years | ₹32–44 LPA | 10% |\n"
+        "| 3 | Senior Applied Scientist | 5–8 years | ₹48–66 LPA | 12% |\n\n"
+        "## Promotions\n\nMost scientists wait two to three years between steps.\n",
+        encoding="utf-8",
+    )
+    (root / "bot").mkdir()
+    return indexed_bot(root / "bot", [note])
+
+
+def test_a_row_that_states_its_own_years_leads_with_the_column_asked(ladder_bot):
+    # "Senior" reads as 5-8 years, and the row's Experience cell covers them, but the question asks
+    # for the pay band: the lead is that column's cell, not the years the row already states
+    answer = ladder_bot.ask("What is the base pay band of a Senior Applied Scientist?")
+    assert answer.answered and answer.text.startswith("Step: 3 — Base pay band: ₹48–66 LPA [1]."), answer.text
+
+
+def test_a_later_question_naming_what_the_documents_lack_leaves_the_first_part_answered(ladder_bot):
+    # A name in a question of its own ("… and what would it pay in Singapore?") does not qualify the
+    # part before it: that part is answered, and what the documents lack is said
+    answer = ladder_bot.ask("What is the base pay band of a Senior Applied Scientist, and what would the same role pay in Singapore?")
+    assert answer.answered and "₹48–66 LPA" in answer.text, answer.text
+    assert answer.text.rstrip().endswith("The documents don't mention Singapore."), answer.text
+    assert split_parts("the pay band, and what would it pay in Singapore?")[0] == "the pay band,"
+    assert split_parts("salary in Pune and what skills do I need?")[1] == "what skills do I need (Pune)"
