@@ -308,13 +308,26 @@ def _cell_lead(ev: Evidence, chosen: list[Unit], numbers: dict[str, int]) -> str
 
 
 def refusal(query, topics: list[str], missing: list[str]) -> str:
-    """The answer when the documents don't cover the question: say so, and what they do cover."""
-    covered = f" What they do cover: {'; '.join(topics[:8])}." if topics else ""
+    """The answer when the documents don't cover the question: say so, and what they do cover
+    (nearest first when the question has a topic: see nearest_topics)."""
     if not content_terms(query.text):  # "hi", "what is this about?": no topic to refuse
+        covered = f" What they do cover: {'; '.join(topics[:8])}." if topics else ""
         return f"I answer questions from the documents, citing the passage each answer comes from.{covered}"
     names = [m for m in missing if _echoable(m)][:3]  # never echo arbitrary user text
     about = f" They don't mention {_join(names)}." if names else ""
-    return f"The documents don't cover this question, so I can't answer it from them.{about}{covered}"
+    nearest = f" The nearest they come: {'; '.join(topics[:4])}." if topics else ""
+    return f"The documents don't cover this question, so I can't answer it from them.{about}{nearest}"
+
+
+def nearest_topics(ev: Evidence, topics: list[str]) -> list[str]:
+    """`topics` (the documents' top-level sections) with those of the passages retrieved first, in
+    rank order: with many documents, the first sections of the first files say nothing useful
+    about a question they don't answer, the sections nearest to it do."""
+    if not content_terms(ev.query.text):
+        return topics
+    near = [h.passage.section.split(" > ")[0] if h.passage.section else (h.passage.title or h.passage.source) for h in ev.hits]
+    near = list(dict.fromkeys(t for t in near if t))
+    return near + [t for t in topics if t not in near]
 
 
 def _echoable(name: str) -> bool:

@@ -171,7 +171,7 @@ class Assistant:
         With an LLM, the extractive Answer comes first with `final=False`, shown while the LLM
         writes; then the LLM's pieces; then the final Answer (verified, or the fallback with a notice).
         """
-        from .answering import extractive_answer, refusal
+        from .answering import extractive_answer, nearest_topics, refusal
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)
@@ -186,6 +186,7 @@ class Assistant:
         if body:
             answer = Answer(body, citations, True, ev.query.text, text, topics=topics)
         else:
+            topics = nearest_topics(ev, topics)
             answer = Answer(refusal(ev.query, topics, decision.missing), [], False, ev.query.text, text, topics=topics)
         if llm is None or not decision.answerable:  # no LLM gets a chance to invent what the evidence lacks
             yield from _pieces(answer.text)

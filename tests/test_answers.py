@@ -114,6 +114,8 @@ def test_refusal_cites_nothing_and_names_topics(guide_bot):
     assert not answer.answered and answer.citations == [] and "[" not in answer.text
     assert "Chennai" in answer.text and "Salary Expectations for ML Engineers" in answer.text
     assert "Salary Expectations for ML Engineers" in answer.topics
+    # the topics nearest to the question come first, in the text and in the options offered
+    assert answer.topics[0] == "Salary Expectations for ML Engineers" and "The nearest they come: Salary Expectations" in answer.text
 
 
 def test_stream_yields_pieces_then_the_answer(guide_bot):
