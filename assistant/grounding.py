@@ -169,7 +169,13 @@ def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | 
     # the heading and the document's title hold figures the claim may repeat ("the 12-month roadmap")
     bad = unsupported(plain, cited + headings)
     if bad:
-        return f"unsupported figure {', '.join(f.raw for f in bad)}"
+        # A thing of the question that the passage never names is the deeper fault ("62.5 LPA in
+        # Ahmedabad" over a table without Ahmedabad): generation reads it as "nothing to answer".
+        figure = f"unsupported figure {', '.join(f.raw for f in bad)}"
+        named = (agreement_problem(plain, cited_passages, question) or "") if question else ""
+        asked = re.match(r"names (.+), which the cited passage does not", named)
+        words = set(re.findall(r"[\w-]+", question.lower()))
+        return f"{named}; {figure}" if asked and set(asked[1].split(", ")) <= words else figure
     if not _overlaps(plain, cited + headings):
         return "words not in the cited passage"
     if question and not extract_figures(unsigned(plain)) and not _stems(plain) - _stems(question):

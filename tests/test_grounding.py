@@ -103,6 +103,16 @@ def test_figure_must_be_in_a_passage_the_sentence_cites(salary, skills):
     assert report["dropped_sentences"][0]["reason"] == "unsupported figure 20-30%"
 
 
+def test_a_made_up_figure_for_a_place_of_the_question_that_the_passage_lacks_says_so(salary):
+    """The reason names the place first: generation reads it as "the passages hold no answer"."""
+    question = "What do junior ML engineers in Ahmedabad earn?"
+    _, _, report = verify("Junior ML engineers in Ahmedabad earn 62.5 LPA [1].", [salary], question)
+    assert report["dropped_sentences"][0]["reason"] == (
+        "names ahmedabad, which the cited passage does not; unsupported figure 62.5 LPA")
+    _, _, report = verify("Junior ML engineers earn 62.5 LPA [1].", [salary], question)
+    assert report["dropped_sentences"][0]["reason"] == "unsupported figure 62.5 LPA"
+
+
 def test_wrong_percentage_is_dropped(salary):
     _, _, report = verify("The premium is 45% [1].", [salary])
     assert report["dropped_sentences"][0]["reason"] == "unsupported figure 45%"
