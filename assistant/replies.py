@@ -1,8 +1,10 @@
 """Read an LLM's reply: cut it at a stop sequence, tidy its citation markers, spot a decline.
 
-    streamed pieces -> until_stop (nothing of a stop sequence shown) -> tidy_markers ("[Passage
-    2]" -> "[2]") -> carry_markers (a line's one marker lent to its uncited sentences) ->
-    without_declines (the fixed "not answered" phrase and its rewordings taken out)
+    streamed pieces -> until_stop (nothing of a stop sequence shown) -> cite_sources ("[faq.md]"
+    -> "[2]" when one passage sent is from faq.md) -> tidy_markers ("[Passage 2]" -> "[2]") ->
+    carry_markers (a line's one marker lent to its uncited sentences) -> expand_names ("Deel,
+    Remote [1]." -> the sentence of [1] naming both) -> without_declines (the fixed "not
+    answered" phrase and its rewordings taken out)
 
 Checking what the reply claims is grounding.py's; building the prompt is prompting.py's.
 Pure string logic, no heavy imports.
@@ -13,9 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .claims import claim_problem
 from .grounding import markers, split_sentences, strip_markers
+from .schema import Passage
+from .wording import FUNCTION, LIST_PREFIX, TOKEN
 
-__all__ = ["STOP", "carry_markers", "is_decline", "tidy_markers", "unframe", "until_stop", "without_declines"]
+__all__ = ["STOP", "carry_markers", "cite_sources", "expand_names", "is_decline", "tidy_markers", "unframe", "until_stop",
+           "without_declines"]
 
 # Where a reply has gone past its answer: the model starts another passage or turn of its own.
 STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|endoftext|>")
@@ -23,6 +29,11 @@ STOP = ("</passages>", "<passage", "\nQuestion:", "### user", "<|im_end|>", "<|e
 _DECLINE = re.compile(
     r"^\W*(the |these )?(passages?|documents?|context|sources?|text)\s+(provided\s+)?"
     r"(do|does|did)\s*(not|n['’]t)\s+(answer|cover|say|mention|contain|provide|include|specify|state)",
+    re.I)
+# "... are not mentioned in the passages.", "... is not stated in the provided passages."
+_DECLINE_AFTER = re.compile(
+    r"\b(?:is|are|was|were)\s+not\s+(?:mentioned|stated|given|provided|specified|listed|covered|found)\s+"
+    r"(?:in|by)\s+(?:any of\s+)?(?:the\s+)?(?:provided\s+|given\s+)?(?:passages?|documents?|context|sources?|text)\W*$",
     re.I)
 # "According to passage [2], ..." / "The passage in [1] states that ...": a frame around the claim.
 # The passage may be named by a bare number too: "The passage in passage 1 states that ...".
@@ -69,6 +80,34 @@ def until_stop(pieces: Iterator[str], stop: tuple[str, ...]) -> Iterator[str]:
             yield buffer
     finally:
         getattr(pieces, "close", lambda: None)()  # stops a local model or closes the connection
+
+
+# A marker that names a document instead of a number: "[campus-faq.md]", "[Source: survey.html]".
+_NAMED_SOURCE = re.compile(r"[\[(]\s*(?:(?:source|document|file|from)\s*:?\s*)?[`'\"“]?([\w .-]{3,120}?)[`'\"”]?\s*[\])]", re.I)
+
+
+def cite_sources(text: str, sources: list[str]) -> str:
+    """Rewrite a marker that names a passage's document to that passage's [n], when exactly one
+    passage sent is from that document; other markers are left to tidy_markers.
+
+    Sent passage n comes from sources[n-1]; the name may lack its extension:
+
+    >>> cite_sources("Tier 1 median is 18.5 LPA [campus-faq.md]. Pay [Source: survey].", ["survey.html", "campus-faq.md"])
+    'Tier 1 median is 18.5 LPA [2]. Pay [1].'
+    >>> cite_sources("Pay is 9 LPA [survey.html].", ["survey.html", "survey.html"])
+    'Pay is 9 LPA [survey.html].'
+    """
+    names: dict[str, set[int]] = {}
+    for n, source in enumerate(sources, start=1):
+        base = source.rsplit("/", 1)[-1].lower()
+        for name in {base, base.rsplit(".", 1)[0]}:
+            names.setdefault(name, set()).add(n)
+
+    def repl(m: re.Match) -> str:
+        found = names.get(m[1].strip().lower(), set())
+        return f"[{next(iter(found))}]" if len(found) == 1 else m[0]
+
+    return _NAMED_SOURCE.sub(repl, text) if names else text
 
 
 def tidy_markers(text: str) -> str:
@@ -134,9 +173,61 @@ def carry_markers(text: str) -> str:
     return "\n".join(lines)
 
 
+def expand_names(text: str, passages: list[Passage]) -> str:
+    """Replace a bare list of names ("Deel, Remote, Multiplier [1].") by the one sentence of the
+    passages it cites that names them all, quoted with its marker; else leave it (the verifier
+    drops it: names alone state nothing).
+
+    Asked "which EOR providers?", the small model often answers with the names alone; the
+    sentence that holds them says what they are, in the passage's words:
+
+    >>> p = [Passage("p", "The second route is an EOR such as Deel or Remote. Fees are paid by the company.", "r.pdf")]
+    >>> expand_names("Deel, Remote [1].", p)
+    'The second route is an EOR such as Deel or Remote [1].'
+    """
+    out = []
+    for line in text.split("\n"):
+        units = []
+        for _, sentence in split_sentences(line):
+            cited = [n for n in markers(sentence) if 1 <= n <= len(passages)]
+            plain = strip_markers(sentence)
+            if cited and claim_problem(plain, []) == "not a claim: names without a statement":
+                sentence = _naming_sentence(plain, cited, passages) or sentence
+            units.append(sentence)
+        out.append(" ".join(units) if units else line)
+    return "\n".join(out)
+
+
+def _naming_sentence(plain: str, cited: list[int], passages: list[Passage]) -> str | None:
+    """The one statement of the cited passages that names every name of `plain`, with its marker."""
+    names = {w.lower() for w in TOKEN.findall(plain) if w.lower() not in FUNCTION}
+    if not names:
+        return None
+    found = []
+    for n in dict.fromkeys(cited):
+        for _, statement in split_sentences(passages[n - 1].text):
+            statement = LIST_PREFIX.sub("", statement).strip()
+            words = {w.lower() for w in TOKEN.findall(statement)}
+            if names <= words and not statement.endswith("?") and claim_problem(statement, []) is None:
+                found.append((n, statement))
+    if len(found) != 1:
+        return None
+    n, statement = found[0]
+    body = statement.rstrip()
+    end = len(body.rstrip(".!?;:"))
+    return f"{body[:end]} [{n}]{body[end:] or '.'}"
+
+
 def is_decline(sentence: str) -> bool:
-    """Whether a sentence says the passages don't answer (the fixed phrase or a rewording)."""
-    return bool(_DECLINE.search(strip_markers(sentence)))
+    """Whether a sentence says the passages don't answer (the fixed phrase or a rewording).
+
+    >>> is_decline("The passages do not mention Swiggy."), is_decline("Startups that do this are not mentioned in the passages.")
+    (True, True)
+    >>> is_decline("Relocation is not mentioned in the offer letter, so ask for it.")
+    False
+    """
+    plain = strip_markers(sentence)
+    return bool(_DECLINE.search(plain) or _DECLINE_AFTER.search(plain))
 
 
 def without_declines(text: str) -> tuple[str, bool]:
