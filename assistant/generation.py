@@ -1,8 +1,10 @@
 """Answer with an LLM from the retrieved passages, stream it, and keep only what the passages support.
 
-    question + ranked passages -> prompting.build_messages -> streamed text pieces ->
-    replies (cut at a stop sequence, markers tidied, declines spotted) -> grounding.verify ->
-    Answer with citations renumbered 1..k
+    question + ranked passages (those the extractive answer quotes first; a table cut to the rows
+    it quotes and to the cells of the years asked) -> prompting.build_messages -> streamed text
+    pieces -> replies (cut at a stop sequence, markers tidied, a bare list of names replaced by
+    the sentence naming them, declines spotted) -> grounding.verify against the passages as sent
+    -> Answer with citations renumbered 1..k
 
 The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
 that says it (and nothing the verifier keeps) becomes a refusal (answered=False, verification
@@ -21,12 +23,18 @@ import time
 from collections.abc import Iterator
 
 from .errors import LLMError
+from .experience import covering_cell, states_range
+from .figures import extract_figures, numerals
 from .grounding import markers, quotes_for, split_sentences, verify
 from .llms import LLM
+from .names import LEVEL_YEARS
+from .query import Query, build_query
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
-from .replies import STOP, carry_markers, is_decline, tidy_markers, unframe, until_stop, without_declines
+from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
 from .wording import TOKEN, content_stems
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
            "generate_answer", "is_decline", "prompt", "tidy_markers", "until_stop"]
@@ -57,15 +65,19 @@ def generate_answer(
     started = time.monotonic()
     generated: list[str] = []
     passages = _evidence_first(passages, fallback)
+    query = build_query(question, history)
+    sent = [_focused(p, fallback, query) for p, _ in passages]
     try:
-        messages, used, trimmed = build_messages(llm, question, [p for p, _ in passages], history)
+        messages, used, trimmed = build_messages(llm, question, sent, history)
         for piece in until_stop(llm.generate(messages, timeout=timeout), STOP):
             generated.append(piece)
             yield piece
         text = "".join(generated)
-        answer_text, declined = without_declines(carry_markers(unframe(tidy_markers(text))))
+        tidied = carry_markers(unframe(tidy_markers(cite_sources(text, [p.source for p in used]))))
+        answer_text, declined = without_declines(expand_names(tidied, used))
         clean, order, report = verify(answer_text, used, question)
         report.update(passages_sent=len(used), passage_ids=[p.id for p in used], passages_trimmed=trimmed,
+                      passages_focused=[n for n in range(1, len(used) + 1) if sent[n - 1] is not passages[n - 1][0]],
                       generated=text,
                       seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
         total = report["kept"] + report["dropped"]
@@ -76,7 +88,7 @@ def generate_answer(
             yield _declined(llm, fallback, question, report,
                             "every sentence names a thing of the question that no passage holds")
             return
-        invented = [d for d in report["dropped_sentences"] if d["reason"].startswith("unsupported figure")]
+        invented = [d for d in report["dropped_sentences"] if "unsupported figure" in d["reason"]]
         if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total or invented:
             # A figure no passage holds means the model made one up: its other sentences, true
             # as they may be, are likely the half of the answer that didn't need it.
@@ -133,6 +145,76 @@ def _evidence_first(passages: list[tuple[Passage, float]], fallback: Answer) -> 
              for c in quoted]
     ids = {p.id for p, _ in first}
     return first + [(p, s) for p, s in passages if p.id not in ids]
+
+_ROW = re.compile(r"^(?:[-*•]\s+)?[^|\n]+?: [^|\n]*(?: \| [^|\n]*)+$")  # "City: Pune | 0–2 years: 9.4 LPA | ..."
+
+
+def _focused(passage: Passage, fallback: Answer, query: Query) -> Passage:
+    """What the model is sent of a passage: a table cut to the rows the extractive answer quotes
+    from it and, when the question asks one span of years, each row to the cells of those years;
+    its other lines (a caption, a note) and any other passage as they are.
+
+    Every cell of a row names its column ("City: Pune | 0–2 years: 9.4 LPA"), so a row, or a row's
+    first cell with one more, still says what it says; beside its neighbours a small model reads
+    a figure off the next row or cell. The model is verified against what it was sent, so a
+    figure left out cannot count as cited:
+
+    >>> table = Passage("t", "Median CTC (LPA):\\nCity: Pune | 0–2 years: 9.4 | 3–5 years: 18.6\\n"
+    ...                 "City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5", "s.html")
+    >>> quoted = Answer("City: Kochi — 3–5 years: 14.5 [1].", [Citation(1, "s.html", "", table.text, 1.0,
+    ...                 quotes=["City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5"], passage_id="t")], True, "q")
+    >>> print(_focused(table, quoted, build_query("Kochi pay, 3-5 yrs?")).text)
+    Median CTC (LPA):
+    City: Kochi | 3–5 years: 14.5
+    >>> print(_focused(table, quoted, build_query("Kochi pay from 0-2 to 3-5 years?")).text)
+    Median CTC (LPA):
+    City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5
+    """
+    quotes = {_LIST_MARK.sub("", q).strip() for c in fallback.citations if c.passage_id == passage.id
+              for q in c.quotes} if fallback.answered else set()
+    lines = passage.text.split("\n")
+    rows = [i for i, line in enumerate(lines) if _ROW.match(line.strip())]
+    keep = {i for i in rows if _LIST_MARK.sub("", lines[i]).strip() in quotes}
+    if len(keep) == len(rows):
+        keep = set()  # every row quoted: nothing to leave out
+    one_span = _one_span(query.focus or query.text)
+    out = []
+    for i, line in enumerate(lines):
+        if i in rows and (not keep or i in keep):
+            out.append(_cells_asked(line, query) if one_span else line)
+        elif i not in rows and line.strip():
+            out.append(line)
+    text = "\n".join(out)
+    return passage if text == passage.text.strip() or text == passage.text else dataclasses.replace(passage, text=text)
+
+
+def _cells_asked(row: str, query: Query) -> str:
+    """A table row cut to its first cell, the cell covering the years asked and the cells that
+    state no years: "City: Pune | 3–5 years: 18.6 LPA" for 4 years; the row as it is when no cell
+    covers them."""
+    mark = _LIST_MARK.match(row)
+    body = row[mark.end():] if mark else row
+    covering = covering_cell(body, query)
+    if not covering:
+        return row
+    cells = body.split(" | ")
+    kept = [c for k, c in enumerate(cells) if k == 0 or c == covering or not states_range(c)]
+    return (mark.group(0) if mark else "") + " | ".join(kept)
+
+
+def _one_span(text: str) -> bool:
+    """Whether a question asks about one span of experience: one stated span of years or one
+    career level, not two ("from 0-2 to 6-9 years", "juniors vs seniors").
+
+    >>> _one_span("pay at 3-5 yrs in Pune?"), _one_span("junior vs senior pay"), _one_span("pay in Pune")
+    (True, False, False)
+    """
+    yearly = re.search(r"\b(?:years?|yrs?)\b", text, re.I)  # "from 0-2 to 3-5 years": "0-2" is years too
+    spans = {(f.low, f.high) for f in extract_figures(numerals(text))
+             if f.kind == "years" or (yearly and f.kind == "number" and f.low < f.high <= 50)}
+    spans |= {LEVEL_YEARS[w] for w in re.findall(r"[a-z]+(?:-level)?", text.lower()) if w in LEVEL_YEARS}
+    return len(spans) == 1
+
 
 def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float]]) -> list[Citation]:
     """Citation k for `[k]` in the clean text, quoting the passage sentences the answer used."""

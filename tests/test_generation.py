@@ -42,3 +42,32 @@ def test_an_answer_made_only_of_what_no_passage_holds_means_there_is_nothing_to_
     assert not _nothing_to_answer("Passing score?", [{"reason": "unsupported figure 70%"}])
     assert not _nothing_to_answer("Pay in Ahmedabad?", absent + [{"reason": "no citation"}])
     assert not _nothing_to_answer("Pay?", [])
+
+
+def test_a_table_goes_to_the_model_as_the_rows_quoted_and_the_cells_of_the_years_asked():
+    from assistant.generation import _focused
+    from assistant.query import build_query
+
+    table = Passage("t", "Median CTC (LPA)\nCity: Pune | 0–2 years: 9.4 LPA | 3–5 years: 18.6 LPA\n"
+                    "City: Hyderabad | 0–2 years: 10.9 LPA | 3–5 years: 21.2 LPA", "s.html", "Pay by city")
+    row = "City: Hyderabad | 0–2 years: 10.9 LPA | 3–5 years: 21.2 LPA"
+    quoted = Answer(f"{row} [1]", [Citation(1, "s.html", table.section, table.text, 1.0, quotes=[row],
+                                            passage_id="t")], True, "q")
+    sent = _focused(table, quoted, build_query("Hyderabad median at 3-5 years?"))
+    assert sent.text == "Median CTC (LPA)\nCity: Hyderabad | 3–5 years: 21.2 LPA"
+    assert (sent.id, sent.source, sent.section) == (table.id, table.source, table.section)
+    # two spans asked: the row whole; no row quoted and no years asked: the passage as it is
+    assert _focused(table, quoted, build_query("Hyderabad, 0-2 vs 3-5 years?")).text.endswith(row)
+    assert _focused(table, Answer("No.", [], False, "q"), build_query("Pay in Pune?")) is table
+    # the passages of prose are never cut
+    assert _focused(HYD, QUOTED, build_query("Hyderabad jobs for 3-5 years?")) is HYD
+
+
+def test_a_marker_naming_a_document_cites_its_one_passage():
+    from assistant.replies import cite_sources
+
+    sources = ["ml-salary-survey-2026.html", "campus-placements-ml-faq.md", "campus-placements-ml-faq.md"]
+    assert cite_sources("Pune pays 18.6 LPA [ml-salary-survey-2026.html].", sources) == "Pune pays 18.6 LPA [1]."
+    assert cite_sources("Tier 1 pays 18.5 LPA (Source: ml-salary-survey-2026).", sources) == "Tier 1 pays 18.5 LPA [1]."
+    # two passages of that document: which one is not known, so the marker stays as written
+    assert cite_sources("Tier 1 pays 18.5 LPA [campus-placements-ml-faq.md].", sources).endswith("faq.md].")
