@@ -42,17 +42,19 @@ def extractive_answer(ev: Evidence, decision=None, section_passages=None) -> tup
     if overview:  # a whole section, in the order the document gives it
         return _compose(overview, ev)
     chosen = _select(ev)
-    extreme = _table_extreme(ev, chosen[0], section_passages)
+    extreme = _table_extreme(ev, _row_of_kind_asked(ev, chosen), section_passages)
     if extreme is not None:  # "which city pays the most?" over a table: the row with the top value first
         chosen = [extreme[0]] + [u for u in chosen if (u.hit.passage.id, u.start) != (extreme[0].hit.passage.id, extreme[0].start)]
     best_of: dict[str, float] = {}
     for u in chosen:
         best_of[u.hit.passage.id] = max(best_of.get(u.hit.passage.id, 0.0), u.score)
+    if extreme is not None:
+        best_of[extreme[0].hit.passage.id] = float("inf")  # the row that answers comes first
     if len(ev.facets) > 1:  # parts in the order the question asks them
         chosen.sort(key=lambda u: (_facet_of(u, ev), u.hit.passage.start, u.start))
     else:  # passages in order of their best line, lines in reading order: [1] answers best
         chosen.sort(key=lambda u: (-best_of[u.hit.passage.id], u.start))
-    text, citations = _compose(chosen, ev, extreme[1] if extreme else "")
+    text, citations = _compose(chosen, ev, *(extreme[::-1] if extreme else ()))
     missing = (decision.missing if decision is not None and decision.partial else []) + _uncovered_parts(ev, chosen)
     missing = [m for m in dict.fromkeys(missing) if _echoable(m)]
     if missing and text:
@@ -178,7 +180,7 @@ def _overview(ev: Evidence, section_passages) -> list[Unit] | None:
     return unique[:MAX_OVERVIEW]
 
 
-def _compose(chosen: list[Unit], ev: Evidence, lead: str = "") -> tuple[str, list[Citation]]:
+def _compose(chosen: list[Unit], ev: Evidence, lead: str = "", lead_unit: Unit | None = None) -> tuple[str, list[Citation]]:
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     lines = []
@@ -195,7 +197,10 @@ def _compose(chosen: list[Unit], ev: Evidence, lead: str = "") -> tuple[str, lis
             )
         citations[numbers[passage.id] - 1].quotes.append(unit.text.strip())
         lines.append(_render(unit, numbers[passage.id]))
-    lead = f"{lead} [1]." if lead else (_focus_lead(ev, chosen, numbers) or _cell_lead(ev, chosen, numbers))
+    if lead:  # the row it was read from is cited, wherever its passage comes in the answer
+        lead = f"{lead} [{numbers[lead_unit.hit.passage.id]}]."
+    else:
+        lead = _focus_lead(ev, chosen, numbers) or _cell_lead(ev, chosen, numbers)
     if lines and chosen[0].text.rstrip().endswith(":") and len(lines) > 1:  # a lead-in, then its items
         return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:]), citations
     lines = [line[:-1] + "." if line.endswith("]:") else line for line in lines]  # a lead-in with nothing after it
@@ -234,6 +239,16 @@ def _cells(row: str) -> list[tuple[str, str]]:
         header, sep, value = cell.partition(": ")
         out.append((header.strip(), value.strip()) if sep else ("", cell.strip()))
     return out
+
+
+def _row_of_kind_asked(ev: Evidence, chosen: list[Unit]) -> Unit:
+    """The chosen table row whose rows are of the kind the question asks for ("which skill…?" over a
+    table whose first column is Skill), else the best line."""
+    words = {stem(w) for w in tokens(ev.query.focus or ev.query.text)}
+    for unit in chosen:
+        if " | " in unit.text and {stem(w) for w in tokens(_cells(unit.text)[0][0])} & words:
+            return unit
+    return chosen[0]
 
 
 def _table_extreme(ev: Evidence, best: Unit, section_passages) -> tuple[Unit, str] | None:

@@ -285,7 +285,11 @@ def ladder_bot(tmp_path_factory):
         "| 1 | Applied Scientist I | 0–2 years | ₹22–30 LPA | 8% |\n"
         "| 2 | Applied Scientist II | 2–5 years | ₹32–44 LPA | 10% |\n"
         "| 3 | Senior Applied Scientist | 5–8 years | ₹48–66 LPA | 12% |\n\n"
-        "## Promotions\n\nMost scientists wait two to three years between steps.\n",
+        "## Promotions\n\nMost scientists wait two to three years between steps.\n\n"
+        "## Median pay by city\n\n| City | 0–2 years | 3–5 years |\n|---|---|---|\n"
+        "| Bangalore | 24 LPA | 41 LPA |\n| Pune | 19 LPA | 33 LPA |\n\n"
+        "## Skills and pay\n\n| Skill | Share of scientists | Median pay |\n|---|---|---|\n"
+        "| Causal inference | 12% | 52 LPA |\n| Speech models | 7% | 58 LPA |\n| Recommender systems | 30% | 47 LPA |\n",
         encoding="utf-8",
     )
     (root / "bot").mkdir()
@@ -307,3 +311,13 @@ def test_a_later_question_naming_what_the_documents_lack_leaves_the_first_part_a
     assert answer.text.rstrip().endswith("The documents don't mention Singapore."), answer.text
     assert split_parts("the pay band, and what would it pay in Singapore?")[0] == "the pay band,"
     assert split_parts("salary in Pune and what skills do I need?")[1] == "what skills do I need (Pune)"
+
+
+def test_which_of_a_kind_pays_most_is_read_from_the_table_of_that_kind(ladder_bot):
+    # "which skill…": the table whose rows are skills, not the city table that matches "median pay"
+    # as well; the lead's marker is the passage of the row it was read from
+    answer = ladder_bot.ask("Which skill is linked to the highest median pay?")
+    lead = answer.text.splitlines()[0]
+    assert lead.startswith("Highest Median pay: Skill: Speech models — 58 LPA ["), answer.text
+    number = int(lead.rsplit("[", 1)[1].rstrip("]."))
+    assert any("Speech models" in q for q in answer.citations[number - 1].quotes), answer.citations
