@@ -30,7 +30,7 @@ from .llms import LLM
 from .names import LEVEL_YEARS
 from .query import Query, build_query
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
-from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, tidy_markers, unframe, until_stop, without_declines
+from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, requote, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
 from .wording import TOKEN, content_stems
 
@@ -74,7 +74,7 @@ def generate_answer(
             yield piece
         text = "".join(generated)
         tidied = carry_markers(unframe(tidy_markers(cite_sources(text, [p.source for p in used]))))
-        answer_text, declined = without_declines(expand_names(tidied, used))
+        answer_text, declined = without_declines(requote(expand_names(tidied, used), used, question))
         clean, order, report = verify(answer_text, used, question)
         report.update(passages_sent=len(used), passage_ids=[p.id for p in used], passages_trimmed=trimmed,
                       passages_focused=[n for n in range(1, len(used) + 1) if sent[n - 1] is not passages[n - 1][0]],

@@ -16,11 +16,12 @@ import re
 from collections.abc import Iterator
 
 from .claims import claim_problem
-from .grounding import markers, split_sentences, strip_markers
+from .figures import extract_figures, unsupported_figures
+from .grounding import markers, split_sentences, strip_markers, verify
 from .schema import Passage
-from .wording import FUNCTION, LIST_PREFIX, TOKEN
+from .wording import FUNCTION, LIST_PREFIX, TOKEN, content_stems
 
-__all__ = ["STOP", "carry_markers", "cite_sources", "expand_names", "is_decline", "tidy_markers", "unframe", "until_stop",
+__all__ = ["STOP", "carry_markers", "cite_sources", "expand_names", "is_decline", "requote", "tidy_markers", "unframe", "until_stop",
            "without_declines"]
 
 # Where a reply has gone past its answer: the model starts another passage or turn of its own.
@@ -216,6 +217,73 @@ def _naming_sentence(plain: str, cited: list[int], passages: list[Passage]) -> s
     body = statement.rstrip()
     end = len(body.rstrip(".!?;:"))
     return f"{body[:end]} [{n}]{body[end:] or '.'}"
+
+
+def requote(text: str, passages: list[Passage], question: str) -> str:
+    """Replace a sentence the verifier would drop, whose words its cited passage lacks are the
+    question's own, by the cells of the one table row of that passage holding its figures and
+    names, when one of them is under a column the question asks for.
+
+    The small model often wraps a cell's value in the question's words ("The whole thing takes
+    in total 5–6 hours [1]" for "how long does the whole thing take in total?"): the words are
+    the question's, the fact is the row's. The row's first cell and those cells are then quoted
+    as the passage writes them, and verified like any sentence. Not prose: there the question's
+    words may be the very claim ("46% of respondents were women [1]" over "Product companies
+    accounted for 46% of respondents"):
+
+    >>> p = [Passage("p", "Company type: GCC | Rounds: 4–5 rounds | Typical total duration: 5–6 hours", "h.md")]
+    >>> requote("The whole thing takes in total 5–6 hours [1].", p, "How long does the whole thing take in total?")
+    'Company type: GCC | Typical total duration: 5–6 hours [1].'
+    >>> requote("The whole thing takes 5–6 hours [1].", p, "How long is it?")  # 'whole thing' is no one's
+    'The whole thing takes 5–6 hours [1].'
+    """
+    asked = content_stems(question)
+    out = []
+    for line in text.split("\n"):
+        units = []
+        for _, sentence in split_sentences(line):
+            cited = [n for n in markers(sentence) if 1 <= n <= len(passages)]
+            if cited and verify(sentence, passages, question)[2]["kept"] == 0:
+                sentence = _statement_for(sentence, cited, passages, question, asked) or sentence
+            units.append(sentence)
+        out.append(" ".join(units) if units else line)
+    return "\n".join(out)
+
+
+def _statement_for(sentence: str, cited: list[int], passages: list[Passage], question: str,
+                   asked: set[str]) -> str | None:
+    plain = strip_markers(sentence)
+    tokens = TOKEN.findall(plain)
+    names = {w.lower() for i, w in enumerate(tokens) if any(c.isupper() for c in w[i == 0:])}
+    figures = extract_figures(plain)
+    if not figures and not names:
+        return None  # nothing of the passage's to look for
+    found = []
+    for n in dict.fromkeys(cited):
+        for _, statement in split_sentences(passages[n - 1].text):
+            statement = LIST_PREFIX.sub("", statement).strip()
+            words = {w.lower() for w in TOKEN.findall(statement)}
+            if names <= words and not unsupported_figures(plain, [statement]) \
+                    and content_stems(plain) - content_stems(statement) <= asked:
+                found.append((n, statement))
+    if len(found) != 1:
+        return None
+    n, statement = found[0]
+    if " | " not in statement:
+        return None  # prose: the question's words may be the claim ("46% of respondents were women")
+    # a table row: its first cell and the cells holding the sentence's facts, one of them under a
+    # column the question asks for ("Typical total duration" for "how long ... in total?")
+    first, *cells = statement.split(" | ")
+    own = {w.lower() for w in TOKEN.findall(first)}
+    held = [c for c in cells if (extract_figures(c) and not unsupported_figures(c, [plain]))
+            or names & ({w.lower() for w in TOKEN.findall(c)} - own)]
+    if not any(content_stems(c.partition(": ")[0]) & asked for c in held):
+        return None
+    statement = " | ".join([first, *held])
+    body = statement.rstrip()
+    end = len(body.rstrip(".!?;:"))
+    quoted = f"{body[:end]} [{n}]{body[end:] or '.'}"
+    return quoted if verify(quoted, passages, question)[2]["kept"] else None
 
 
 def is_decline(sentence: str) -> bool:

@@ -71,3 +71,17 @@ def test_a_marker_naming_a_document_cites_its_one_passage():
     assert cite_sources("Tier 1 pays 18.5 LPA (Source: ml-salary-survey-2026).", sources) == "Tier 1 pays 18.5 LPA [1]."
     # two passages of that document: which one is not known, so the marker stays as written
     assert cite_sources("Tier 1 pays 18.5 LPA [campus-placements-ml-faq.md].", sources).endswith("faq.md].")
+
+
+def test_a_cell_wrapped_in_the_questions_words_is_quoted_from_its_row_and_prose_is_not():
+    from assistant.replies import requote
+
+    rows = [Passage("r", "Company type: GCC | Number of rounds: 4–5 rounds | Typical total duration: 5–6 hours",
+                    "handbook.md", "Interview rounds by company type")]
+    question = "For a GCC, how many rounds are there and how long does the whole thing take in total?"
+    assert requote("The whole thing takes in total 5–6 hours [1].", rows, question) == \
+        "Company type: GCC | Typical total duration: 5–6 hours [1]."
+    # a claim made of the question's words over prose is not turned into the passage's other claim
+    prose = [Passage("p", "Product companies accounted for 46% of respondents.", "survey.html", "Who responded")]
+    assert requote("46% of respondents were women [1].", prose, "What share of respondents were women?") == \
+        "46% of respondents were women [1]."
