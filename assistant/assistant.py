@@ -228,7 +228,7 @@ class Assistant:
     def _evidence(self, text: str, history, scope, with_units: bool = True, query=None):
         """Retrieval for the question and for each of its parts, then the evidence in what was found."""
         from .evidence import UnitVectors, gather
-        from .query import build_query, split_parts
+        from .query import as_english, build_query, split_parts
         from .relevance import scope_filter
 
         self._ensure_ready()
@@ -236,7 +236,7 @@ class Assistant:
         query = query or build_query(text, _clean_history(history))
         accept = scope_filter(query.text)  # a question about ML roles is answered from passages about them
         parts = split_parts(query.text)
-        vectors = self._embed_questions([query.text, *parts])
+        vectors = self._embed_questions([as_english(t) for t in (query.text, *parts)])
         hits = retriever.search(query, self.settings.top_k, scope, vectors[0], accept)
         for part, vector in zip(parts, vectors[1:]):  # each part of the question finds its own passages
             seen = {h.passage.id for h in hits}

@@ -21,8 +21,7 @@ SYNONYMS: dict[str, str] = {
     "income": "salary", "wage": "salary", "wages": "salary", "stipend": "salary stipend", "payscale": "salary",
     "take-home": "salary", "lpa": "salary lpa lakh", "lakh": "salary lpa lakh", "lakhs": "salary lpa lakh",
     "lac": "salary lakh", "lacs": "salary lakh", "crore": "salary crore", "cr": "crore", "rupees": "salary inr",
-    "rs": "salary inr", "inr": "salary inr", "tankhwah": "salary", "kamai": "salary", "kamate": "salary",
-    "kamata": "salary", "kamati": "salary", "paisa": "salary",
+    "rs": "salary inr", "inr": "salary inr",
     # experience levels
     "fresher": "junior entry-level 0-2 years", "freshers": "junior entry-level 0-2 years", "entry": "junior",
     "beginner": "junior", "beginners": "junior", "graduate": "junior fresher", "graduates": "junior fresher",
@@ -39,8 +38,32 @@ SYNONYMS: dict[str, str] = {
     "db": "database", "dbs": "databases", "ai/ml": "ai ml", "cv": "resume computer vision", "nlp": "natural language",
     "bengaluru": "bangalore", "blr": "bangalore", "hyd": "hyderabad", "bombay": "mumbai", "gurugram": "gurgaon",
     "maths": "math mathematics", "math": "maths mathematics", "stats": "statistics",
-    # Hinglish content words
-    "naukri": "job jobs", "shahar": "city", "kahan": "where", "saal": "years",
+    "oa": "online assessment test", "ppo": "pre-placement offer", "gcc": "global capability centre",
+    "gccs": "global capability centres", "esop": "stock options", "esops": "stock options",
+    # Indian English of careers: a hike is a raise, scope is prospects
+    "hike": "raise increase", "hikes": "raise increase", "appraisal": "review raise", "scope": "opportunities prospects demand",
+}
+
+# Hinglish words as English, for the question the embedding model reads (it knows English far
+# better): glue words become the English word or nothing, content words their English meaning.
+# A word whose English is a stop word is one too; the others search for their English (SYNONYMS).
+HINGLISH: dict[str, str] = {
+    **dict.fromkeys("ka ki ke ko hai hain hota hoti hote sa raha rahe rahi hona hoga hogi wala wali wale toh bhi "
+                    "yaar bhai batao bata abhi koi log logon unko inko".split(), ""),
+    "liye": "for", "kisko": "whom", "tum": "you", "aap": "you", "hum": "we", "yeh": "this", "ye": "this",
+    "woh": "that", "wo": "that", "apni": "own",
+    "kya": "what", "kitna": "how much", "kitni": "how much", "kitne": "how many", "kaise": "how", "kaisa": "how",
+    "kaun": "which", "kaunsa": "which", "kaunsi": "which", "kis": "which", "kab": "when", "kyun": "why", "kyu": "why",
+    "kahan": "where", "sabse": "most", "aur": "and", "mein": "in", "me": "in", "se": "from", "saath": "with",
+    "baad": "after", "pehle": "before", "zyada": "more", "jyada": "more", "kam": "less", "chahiye": "need",
+    "zaruri": "necessary", "zaroori": "necessary", "milta": "get", "milti": "get", "milega": "get",
+    "sakta": "can", "sakte": "can", "sakti": "can", "mujhe": "I", "mera": "my", "meri": "my", "apna": "own",
+    "karna": "do", "karne": "do", "karo": "do", "par": "on", "pe": "on", "tak": "until", "bahut": "very",
+    "acha": "good", "accha": "good", "achha": "good", "theek": "fine", "thik": "fine", "kuch": "some", "sab": "all",
+    "saal": "years", "sal": "years", "naukri": "jobs", "shahar": "city", "tankhwah": "salary", "kamai": "earnings",
+    "kamate": "earn", "kamata": "earns", "kamati": "earns", "badha": "grew", "badhe": "grew", "badhi": "grew",
+    "ghata": "fell", "ghate": "fell", "ghati": "fell", "mahina": "month", "mahine": "months", "ghante": "hours",
+    "din": "days", "chutti": "leave", "chhutti": "leave", "seekhna": "learn", "kaam": "work", "paisa": "money",
 }
 
 # Words that name the kind of answer wanted: "which cities…?" is answered by a line naming a place.
@@ -86,12 +109,11 @@ STOPWORDS: set[str] = set(
     please really right say see should show so some someone something still such sure tell than thank thanks that the
     their them then there these they thing things think this those through to too top typical typically up us usual
     usually very want wants was way we well were what whats when where which while who whom why will with would yes
-    you your yours kya ka ki ke ko hai hain hota hoti hote kitni kitna kitne kaise kaun kaunsa kaunsi sa se mein me
-    liye aur bhi koi mujhe batao bata milta milti milega sabse wala wali abhi yaar bhai
+    you your yours
     ml machine learning engineer engineers engineering job jobs role roles india indian career careers work working
     field guide document documents expect expected important popular common required requires require ask asked
     currently current nowadays today average range ranges level levels year years experience exp yrs yr kind type
-    types person people someone guy guys saal
+    types person people someone guy guys
     apart besides beyond names name named take takes taking apply applying applied available availability care cares
     compare compared comparison difference differ vs versus enough finished finish folks normal idea realistic
     mention mentioned mentions necessary needed essential pick choose choosing prefer preferred proper start starting
@@ -104,10 +126,10 @@ STOPWORDS: set[str] = set(
     sometimes maybe perhaps probably already yet soon recent recently latest old last first second third two three
     four five typical generally basically honestly straight quick quickly brief briefly overall general specific
     particular certain enough okay consider considered considering worthwhile matter clear clearly plus minus
-    include includes including contain contains involve involves baad pehle saath abhi kab raha rahe rahi
+    include includes including contain contains involve involves
     hi hello hey hii namaste thanks thank bye goodbye please welcome cheers
-    percentage percent nature long short far wide deep fast slow
-    kaisa kaise kis kisko kab kyun kyu zaruri zaroori chahiye sakta sakte sakti karna karne karo hona hoga hogi wala
-    wale acha accha achha theek thik log logon unko inko apna apni mera meri tum aap hum yeh ye woh wo kuch sab
-    bahut zyada jyada par pe tak toh""".split()
+    percentage percent nature long short far wide deep fast slow""".split()
 )
+STOPWORDS |= {word for word, english in HINGLISH.items() if set(english.lower().split()) <= STOPWORDS}
+SYNONYMS.update({word: f"{english} {SYNONYMS.get(english, '')}".strip()
+                 for word, english in HINGLISH.items() if word not in STOPWORDS})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .errors import QuestionError
 from .figures import Figure, experience_years, parse_money
-from .lexicon import FOCUS_HIGH, FOCUS_LOW, SLOTS, STOPWORDS, SYNONYMS
+from .lexicon import FOCUS_HIGH, FOCUS_LOW, HINGLISH, SLOTS, STOPWORDS, SYNONYMS
 from .names import find_names
 from .text import stem, tokens
 
@@ -46,6 +46,25 @@ class Query:
     @property
     def terms(self) -> list[str]:
         return content_terms(self.text)
+
+
+_ALSO_ENGLISH = {"me", "par", "pe", "din", "sal", "kam", "tak", "sab", "toh", "bhi", "log", "se", "sa", "ki", "ko", "kis"}
+
+
+def as_english(text: str) -> str:
+    """The question the embedding model reads: Hinglish words put into English when the question
+    is Hinglish (two words or more that are no English words), else `text` as it is.
+
+    >>> as_english("ahmedabad mein mlops jobs kitna badhe?")
+    'ahmedabad in mlops jobs how much grew?'
+    >>> as_english("Tell me the pay in Pune")
+    'Tell me the pay in Pune'
+    """
+    words = re.findall(r"[\w']+", text.lower())
+    if sum(1 for w in words if w in HINGLISH and w not in _ALSO_ENGLISH) < 2:
+        return text
+    swapped = re.sub(r"[\w']+", lambda m: HINGLISH.get(m.group().lower(), m.group()), text)
+    return re.sub(r"\s{2,}", " ", re.sub(r"\s+([?,.!])", r"\1", swapped)).strip()
 
 
 def content_terms(text: str) -> list[str]:
