@@ -65,6 +65,7 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
             spans.extend((s, e, block.section) for s, e in _pack(text, block.start, block.end, max_chars))
             i += 1
     spans = [_with_heading(text, span, blocks, max_chars) for span in spans]
+    introduced = speaker_introductions(text)
     return [
         Passage(
             id=f"{doc.hash[:16]}-{n:05d}",
@@ -76,9 +77,35 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
             page=doc.page_at(s),
             doc_hash=doc.hash,
             title=title,
+            speakers=_speakers(text[s:e], introduced),
         )
         for n, (s, e, section) in enumerate(spans)
     ]
+
+
+_TURN = re.compile(r"^[ \t]*([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2})[ \t]*(\(([^()\n]{3,100})\))?[ \t]*:", re.M)
+
+
+def speaker_introductions(text: str) -> dict[str, str]:
+    """A transcript's speakers as it first introduces them ("PRIYA (Head of ML, a fintech)"), by
+    name; {} unless at least two speakers are introduced so (then it is a transcript).
+
+    >>> speaker_introductions("PRIYA (Head of ML, a fintech): Hi.\\nARJUN (Director, a GCC): Hello.\\nPRIYA: Yes.")
+    {'PRIYA': 'PRIYA (Head of ML, a fintech)', 'ARJUN': 'ARJUN (Director, a GCC)'}
+    """
+    found: dict[str, str] = {}
+    for m in _TURN.finditer(text):
+        if m.group(2) and m.group(1) not in found:
+            found[m.group(1)] = f"{m.group(1)} {m.group(2)}"
+    return found if len(found) >= 2 else {}
+
+
+def _speakers(passage_text: str, introduced: dict[str, str]) -> str:
+    """The introductions of the speakers whose turns the passage holds, in order."""
+    if not introduced:
+        return ""
+    names = dict.fromkeys(m.group(1) for m in _TURN.finditer(passage_text) if m.group(1) in introduced)
+    return "; ".join(introduced[n] for n in names)
 
 
 def _with_heading(text: str, span: tuple[int, int, str], blocks: list[_Block], max_chars: int) -> tuple[int, int, str]:

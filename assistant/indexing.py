@@ -30,7 +30,7 @@ from .store import MANIFEST, PassageStore, hold_lock, holds_lock, read_manifest,
 
 MERGE_FACTOR = 8  # segments of a size tier merged into one when this many have gathered
 
-CHUNKER_VERSION = 2  # bump when passages or what gets embedded change: old indexes then rebuild
+CHUNKER_VERSION = 3  # bump when passages or what gets embedded change: old indexes then rebuild
 Progress = Callable[[int, int, str], None]  # (files done, files in all, file name)
 
 
@@ -357,9 +357,10 @@ def embed_text(passage: Passage) -> str:
     vectors together and flattens the ranking (lexical search still sees it).
     """
     parents = passage.section.rsplit(" > ", 1)[0] if " > " in passage.section else ""
-    if passage.heading and passage.text.lstrip("# ").startswith(passage.heading):
-        return f"{parents}\n{passage.text}" if parents else passage.text  # the heading is already in the text
-    return f"{passage.section}\n{passage.text}" if passage.section else passage.text
+    head = parents if passage.heading and passage.text.lstrip("# ").startswith(passage.heading) else passage.section
+    # (when the heading is already in the text, only its parents go above it); a transcript's turns
+    # go under the speakers' introductions, so "the fintech's head of ML" finds PRIYA's answers
+    return "\n".join(filter(None, (head, passage.speakers, passage.text)))
 
 
 def _key(scope: str, source: str) -> str:

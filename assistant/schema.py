@@ -28,6 +28,7 @@ class Passage:
     doc_hash: str = ""
     scope: str = ""  # "" for the shared corpus, else the private upload scope (a browser session)
     title: str = ""  # the document's title, when it has one
+    speakers: str = ""  # in a transcript, who speaks in it as the document introduced them: "PRIYA (Head of ML, a fintech)"
 
     @property
     def heading(self) -> str:
@@ -36,8 +37,8 @@ class Passage:
 
     @property
     def context(self) -> str:
-        """Title, breadcrumb and text: everything that names what the passage is about."""
-        return " ".join((self.title, self.section, self.text))
+        """Title, breadcrumb, speakers and text: everything that names what the passage is about."""
+        return " ".join((self.title, self.section, self.speakers, self.text))
 
 
 @dataclass

@@ -29,8 +29,8 @@ from .keywords import Postings, bm25_terms, searchable
 from .schema import Passage
 
 FOLDER = "retrieval"
-FORMAT = 1
-_FIELDS = ("id", "text", "source", "section", "start", "end", "page", "doc_hash", "scope", "title")
+FORMAT = 2
+_FIELDS = ("id", "text", "source", "section", "start", "end", "page", "doc_hash", "scope", "title", "speakers")
 
 
 class SegmentError(AssistantError):

@@ -47,7 +47,7 @@ def hold_lock(index_dir: Path, held: bool):
 def holds_lock(index_dir: Path) -> bool:
     """Whether the current thread holds the write lock: only the writer may reset or repair."""
     return _held.get(str(Path(index_dir).resolve())) == threading.get_ident()
-_META_KEYS = ("source", "section", "start", "end", "page", "doc_hash", "scope", "title")
+_META_KEYS = ("source", "section", "start", "end", "page", "doc_hash", "scope", "title", "speakers")
 
 
 class PassageStore:
@@ -213,6 +213,7 @@ def _passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         doc_hash=meta.get("doc_hash", ""),
         scope=meta.get("scope", ""),
         title=meta.get("title", ""),
+        speakers=meta.get("speakers", ""),
     )
 
 

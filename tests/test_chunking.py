@@ -87,3 +87,22 @@ def test_offsets_always_map_back_and_no_content_is_lost(lines):
     # every non-space character outside headings lands in some passage
     lost = [i for i, ch in enumerate(text) if not ch.isspace() and i not in covered and i not in heading_chars]
     assert lost == []
+
+
+def test_a_transcripts_turns_carry_their_speakers_introduction(tmp_path):
+    # "the fintech's head of ML" is said once, where PRIYA is introduced; her later turns are
+    # found by it because each passage carries the introductions of those who speak in it
+    text = ("Panel on hiring\n\nPart 1: Who we are\n\n"
+            "PRIYA (Head of ML, a fintech): Hi, I'm Priya and I lead ML at a lending company.\n\n"
+            "ARJUN (Engineering Director, a retail GCC): I'm Arjun; I run ML engineering.\n\n"
+            "Part 2: Screening\n\nMODERATOR: How many applications do you get?\n\n"
+            "PRIYA: About 600 for a mid-level role, within two weeks.\n")
+    passages = chunk_document(Document("panel.txt", text, "h", "txt"))
+    turn = next(p for p in passages if "About 600" in p.text)
+    assert turn.speakers == "PRIYA (Head of ML, a fintech)" and "a fintech" in turn.context
+    assert turn.text == text[turn.start:turn.end]  # the note is beside the text, never in it
+    from assistant.indexing import embed_text
+
+    assert "PRIYA (Head of ML, a fintech)" in embed_text(turn)
+    guide = chunk_document(read_document(GUIDE))
+    assert not any(p.speakers for p in guide)  # "Note:" or "Salary:" lines introduce nobody
