@@ -88,15 +88,17 @@ _NAMED_SOURCE = re.compile(r"[\[(]\s*(?:(?:source|document|file|from)\s*:?\s*)?[
 
 
 def cite_sources(text: str, sources: list[str]) -> str:
-    """Rewrite a marker that names a passage's document to that passage's [n], when exactly one
-    passage sent is from that document; other markers are left to tidy_markers.
+    """Rewrite a marker that names a passage's document to the markers of the passages sent from
+    that document; other markers are left to tidy_markers.
 
-    Sent passage n comes from sources[n-1]; the name may lack its extension:
+    Sent passage n comes from sources[n-1]; the name may lack its extension. With several
+    passages of that document the sentence cites them all, and each of its clauses must still
+    be backed by one statement of one of them (anchoring.py):
 
     >>> cite_sources("Tier 1 median is 18.5 LPA [campus-faq.md]. Pay [Source: survey].", ["survey.html", "campus-faq.md"])
     'Tier 1 median is 18.5 LPA [2]. Pay [1].'
-    >>> cite_sources("Pay is 9 LPA [survey.html].", ["survey.html", "survey.html"])
-    'Pay is 9 LPA [survey.html].'
+    >>> cite_sources("Pay is 9 LPA [survey.html].", ["survey.html", "faq.md", "survey.html"])
+    'Pay is 9 LPA [1][3].'
     """
     names: dict[str, set[int]] = {}
     for n, source in enumerate(sources, start=1):
@@ -106,7 +108,7 @@ def cite_sources(text: str, sources: list[str]) -> str:
 
     def repl(m: re.Match) -> str:
         found = names.get(m[1].strip().lower(), set())
-        return f"[{next(iter(found))}]" if len(found) == 1 else m[0]
+        return "".join(f"[{n}]" for n in sorted(found)) if found else m[0]
 
     return _NAMED_SOURCE.sub(repl, text) if names else text
 

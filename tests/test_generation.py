@@ -69,8 +69,9 @@ def test_a_marker_naming_a_document_cites_its_one_passage():
     sources = ["ml-salary-survey-2026.html", "campus-placements-ml-faq.md", "campus-placements-ml-faq.md"]
     assert cite_sources("Pune pays 18.6 LPA [ml-salary-survey-2026.html].", sources) == "Pune pays 18.6 LPA [1]."
     assert cite_sources("Tier 1 pays 18.5 LPA (Source: ml-salary-survey-2026).", sources) == "Tier 1 pays 18.5 LPA [1]."
-    # two passages of that document: which one is not known, so the marker stays as written
-    assert cite_sources("Tier 1 pays 18.5 LPA [campus-placements-ml-faq.md].", sources).endswith("faq.md].")
+    # two passages of that document: the sentence cites both, and is held to them
+    assert cite_sources("Tier 1 pays 18.5 LPA [campus-placements-ml-faq.md].", sources) == "Tier 1 pays 18.5 LPA [2][3]."
+    assert cite_sources("Pay is high [handbook.md].", sources) == "Pay is high [handbook.md]."
 
 
 def test_a_cell_wrapped_in_the_questions_words_is_quoted_from_its_row_and_prose_is_not():
