@@ -16,6 +16,7 @@ tests/data/documents/, which the question bank is about). Measured, per answerer
 - unsupported figures: figures in final answers that no cited passage supports (must be 0);
 - fallback rate: answerable questions whose LLM answer failed verification or the call, so the
   extractive answer was shown with a notice; "declined" counts the model's fixed refusal phrase;
+  "timed out" the fallbacks where the model gave no reply within the LLM timeout;
 - latency p50 / p90 in seconds from the question to the final answer, over the questions the
   LLM was asked, and over those whose verified LLM answer was kept;
 - tokens, for backends that measure them (llama.cpp in process): per answer, the prompt's
@@ -199,6 +200,7 @@ def measures(records: list[dict]) -> dict:
         "verified": sum(r["status"] == "verified" for r in records),
         "declined": sum(r["status"] == "declined" for r in records),
         "fallbacks": sum(r["fallback"] for r in records),
+        "timeouts": sum(r["fallback"] and r["why"] == "timeout" for r in records),
         "asked": len(asked),
         "latency_p50": _percentile(asked, 0.5), "latency_p90": _percentile(asked, 0.9),
         "verified_p50": _percentile(verified, 0.5), "verified_p90": _percentile(verified, 0.9),
@@ -211,7 +213,7 @@ def table(results: dict[str, dict]) -> str:
     lines = [
         "| questions | backend | answer correct (extractive) | answerable correct (extractive) "
         "| unanswerable refused (extractive) | unsupported figures | fallback rate (answerable) "
-        "| verified / declined / fell back | latency p50 / p90 | verified answer p50 / p90 |",
+        "| verified / declined / fell back (of which timed out) | latency p50 / p90 | verified answer p50 / p90 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for (data, spec), m in results.items():
@@ -220,7 +222,7 @@ def table(results: dict[str, dict]) -> str:
             f"| {m['correct_answerable']:.0%} ({m['extractive_correct_answerable']:.0%}) "
             f"| {m['refused_unanswerable']:.0%} ({m['extractive_refused_unanswerable']:.0%}) "
             f"| {m['unsupported_figures']} | {m['fallback_rate_answerable']:.0%} "
-            f"| {m['verified']} / {m['declined']} / {m['fallbacks']} "
+            f"| {m['verified']} / {m['declined']} / {m['fallbacks']} ({m.get('timeouts', 0)} timed out) "
             f"| {m['latency_p50']:.1f} s / {m['latency_p90']:.1f} s "
             f"| {m['verified_p50']:.1f} s / {m['verified_p90']:.1f} s |")
     for (data, spec), m in results.items():
