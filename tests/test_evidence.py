@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from pathlib import Path
 
 from assistant import lexicon
 from assistant.asked import unknown_names
@@ -210,33 +211,18 @@ def test_a_common_word_is_never_read_as_a_near_spelling_of_a_name():
     assert [n[1] for n in asked_names("ml jobs in bangalor", Terms(), [], common)] == ["bangalore"]  # a typo still is
 
 
+def _note_bot(tmp_path_factory, name: str):
+    """An Assistant over the guide and one note of tests/data/notes/ (written for these tests), indexed."""
+    from tests.conftest import DATA, indexed_bot
+
+    root = tmp_path_factory.mktemp(Path(name).stem)
+    return indexed_bot(root, [DATA / "notes" / name])
+
+
 @pytest.fixture(scope="module")
 def moving_bot(tmp_path_factory):
     """A small relocation note, written for these tests: deposits by city, a checklist of questions, pay by level."""
-    from tests.conftest import indexed_bot
-
-    root = tmp_path_factory.mktemp("moving")
-    note = root / "moving-note.md"
-    note.write_text(
-        "# Moving cities for a tech job\n\n"
-        "## Security deposits\n\n"
-        "- **Bangalore:** landlords ask for six to ten months' rent as a deposit.\n"
-        "- **Pune:** a deposit of two to three months' rent is usual.\n\n"
-        "## Mumbai\n\n"
-        "Mumbai has the longest commutes of any metro; most engineers live within an hour of the office by train.\n\n"
-        "## Questions to ask before you accept\n\n"
-        "- Is there a joining bonus, and is it paid in the first month?\n"
-        "- Who pays the packers?\n\n"
-        "Joining bonuses at product companies are usually paid with the first salary and clawed back if you leave within a year.\n\n"
-        "## Who hires\n\nIn Pune, Orvana Labs and Infosys hire most of the ML engineers we spoke to.\n\n"
-        "## Kolkata\n\nIn Kolkata, ML engineers are hired mostly by IT services firms and the technology arms of banks.\n\n"
-        "## Pay by level\n\n"
-        "### Freshers (0-1 years)\n\nOffers mostly fell between 6 and 10 LPA.\n\n"
-        "### Five to eight years (5-8 years)\n\nOffers mostly fell between 30 and 48 LPA.\n",
-        encoding="utf-8",
-    )
-    (root / "bot").mkdir()
-    return indexed_bot(root / "bot", [note])
+    return _note_bot(tmp_path_factory, "moving-note.md")
 
 
 def test_a_name_the_documents_hold_elsewhere_is_not_bound_to_the_answer(moving_bot):
@@ -274,27 +260,8 @@ def test_a_role_no_passage_names_is_refused_even_inside_the_field(guide_bot):
 
 @pytest.fixture(scope="module")
 def ladder_bot(tmp_path_factory):
-    """A career-ladder note with a table whose rows state their own years, written for these tests."""
-    from tests.conftest import indexed_bot
-
-    root = tmp_path_factory.mktemp("ladder")
-    note = root / "applied-science-ladder.md"
-    note.write_text(
-        "# The applied science ladder at Indian labs\n\n"
-        "## Pay bands by step\n\n"
-        "| Step | Title | Experience | Base pay band | Bonus target |\n|---|---|---|---|---|\n"
-        "| 1 | Applied Scientist I | 0–2 years | ₹22–30 LPA | 8% |\n"
-        "| 2 | Applied Scientist II | 2–5 years | ₹32–44 LPA | 10% |\n"
-        "| 3 | Senior Applied Scientist | 5–8 years | ₹48–66 LPA | 12% |\n\n"
-        "## Promotions\n\nMost scientists wait two to three years between steps.\n\n"
-        "## Median pay by city\n\n| City | 0–2 years | 3–5 years |\n|---|---|---|\n"
-        "| Bangalore | 24 LPA | 41 LPA |\n| Pune | 19 LPA | 33 LPA |\n\n"
-        "## Skills and pay\n\n| Skill | Share of scientists | Median pay |\n|---|---|---|\n"
-        "| Causal inference | 12% | 52 LPA |\n| Speech models | 7% | 58 LPA |\n| Recommender systems | 30% | 47 LPA |\n",
-        encoding="utf-8",
-    )
-    (root / "bot").mkdir()
-    return indexed_bot(root / "bot", [note])
+    """A career-ladder note with tables (rows that state their own years, cities, skills), written for these tests."""
+    return _note_bot(tmp_path_factory, "applied-science-ladder.md")
 
 
 def test_a_row_that_states_its_own_years_leads_with_the_column_asked(ladder_bot):
