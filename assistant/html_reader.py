@@ -6,7 +6,9 @@ a <summary> or a <dt> that asks a question is a heading one level below the last
 tables become one line per row under their header (th cells or a thead), the caption above. The
 <title> is the document's title when the page has no h1. Text hidden by inline markup
 (display:none, white-on-white, a 1px font, the hidden attribute) is left out: a reader never sees
-it, so an answer must not be drawn from it. Scripts, styles and forms' templates are skipped.
+it, so an answer must not be drawn from it. Scripts, styles and forms' templates are skipped, and
+so is the page's chrome: <nav>, and an <aside> or <footer> that is mostly links ("Elsewhere on
+this site: Monsoon recipes, PNR status…" is the site's, not the document's).
 Leaves out: the injection filter shared by every format (corpus.py).
 """
 
@@ -25,6 +27,56 @@ _BLOCKS = {
 }
 _SKIP = {"script", "style", "template", "noscript", "head", "svg", "button", "select", "textarea"}
 _BOLD = {"b", "strong"}
+_CHROME = ("nav", "aside", "footer")
+LINK_SHARE = 0.5  # an aside or footer whose text is at least this share link text is navigation
+
+
+class _Chrome(HTMLParser):
+    """First pass: which <nav>, <aside> and <footer> elements (by their order of opening) are navigation."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.seen = 0
+        self.chrome: set[int] = set()
+        self._open: list[list[int]] = []  # [ordinal, text chars, link chars, depth of <a>] of each open element
+        self._links = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _CHROME:
+            self._open.append([self.seen, 0, 0, tag])
+            self.seen += 1
+        elif tag == "a":
+            self._links += 1
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._links = max(0, self._links - 1)
+        elif tag in _CHROME and self._open and self._open[-1][3] == tag:
+            ordinal, chars, links, _ = self._open.pop()
+            if tag == "nav" or (chars and links / chars >= LINK_SHARE):
+                self.chrome.add(ordinal)
+            if self._open:
+                self._open[-1][1] += chars
+                self._open[-1][2] += links
+
+    def handle_data(self, data):
+        if self._open:
+            n = len(data.strip())
+            self._open[-1][1] += n
+            if self._links:
+                self._open[-1][2] += n
+
+
+def chrome(data: str) -> set[int]:
+    """Ordinals, in order of opening, of the page's <nav>/<aside>/<footer> elements that are navigation.
+
+    >>> sorted(chrome("<nav>Home</nav><aside><p>Note: figures are medians.</p></aside><aside><a>Recipes</a> <a>PNR</a></aside>"))
+    [0, 2]
+    """
+    first = _Chrome()
+    first.feed(data)
+    first.close()
+    return first.chrome
 
 
 def hidden(attrs: list[tuple[str, str | None]]) -> bool:
@@ -110,9 +162,10 @@ class _Table:
 
 
 class _Reader(HTMLParser):
-    def __init__(self):
+    def __init__(self, chrome: set[int] = frozenset()):
         super().__init__(convert_charrefs=True)
         self.out = TextBuilder()
+        self._chrome, self._chrome_seen = chrome, 0
         self.title = ""
         self._in_title = False
         self._buf: list[str] = []
@@ -156,6 +209,9 @@ class _Reader(HTMLParser):
             self._last = "para"
 
     def handle_starttag(self, tag, attrs):
+        navigation = False
+        if tag in _CHROME:  # counted before anything returns, as the first pass counts them
+            navigation, self._chrome_seen = self._chrome_seen in self._chrome, self._chrome_seen + 1
         if self._hidden_tag is not None:
             if tag != self._hidden_tag:
                 return
@@ -163,7 +219,7 @@ class _Reader(HTMLParser):
                 self._hidden_depth += 1
                 return
             self._hidden_tag = None  # a new <p> or <li> ends the hidden one, as browsers do
-        if tag not in _VOID and hidden(attrs):
+        if tag not in _VOID and (navigation or hidden(attrs)):
             self._hidden_tag, self._hidden_depth = tag, 1
             return
         if tag == "title":
@@ -301,7 +357,7 @@ class _Reader(HTMLParser):
 
 def read_html(data: str) -> Document:
     """The page's visible text in the document model (source and hash are filled in by the caller)."""
-    reader = _Reader()
+    reader = _Reader(chrome(data))
     reader.feed(data)
     reader.close()
     text, headings, tables, pages = reader.out.result()

@@ -271,6 +271,21 @@ def test_html_accordion_questions_head_their_answers(tmp_path):
     assert _sections(passages) == {"Yes, rents are lower.": "Money > Is Pune cheaper?", "Many do.": "Money > Do startups pay ESOPs?"}
 
 
+def test_html_page_chrome_is_not_the_document(tmp_path):
+    # a sidebar of links to the rest of the site is navigation: "How to check your train PNR status"
+    # must not answer a question; an aside that is a note (no links) is the document's own
+    (tmp_path / "page.html").write_text(
+        "<nav><a href='/'>Home</a> <a href='/jobs'>Jobs</a></nav><main><h1>Annotation pay</h1>"
+        "<p>Annotators earn ₹14,000 a month.</p><aside><p>Note: pay is in-hand, after deductions.</p></aside></main>"
+        "<aside><p><strong>Elsewhere on the site</strong></p><ul><li><a href='#'>How to check your train PNR status</a></li>"
+        "<li><a href='#'>Monsoon recipes</a></li></ul></aside><footer><a href='#'>About</a> · <a href='#'>Contact</a></footer>",
+        encoding="utf-8",
+    )
+    text = read_document(tmp_path / "page.html").text
+    assert "₹14,000" in text and "pay is in-hand" in text
+    assert not any(word in text for word in ("PNR", "Elsewhere", "Monsoon", "Home", "Contact"))
+
+
 _CELL = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters=" .-%₹"), min_size=0, max_size=18)
 
 
