@@ -83,6 +83,7 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
     ]
 
 
+_WORD = re.compile(r"[^\W_]")
 _TURN = re.compile(r"^[ \t]*([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2})[ \t]*(\(([^()\n]{3,100})\))?[ \t]*:", re.M)
 
 
@@ -139,7 +140,7 @@ def _blocks(text: str, lines, headings: list[Heading], doc: Document) -> tuple[s
                 pending_heading = s
             continue
         line = text[s:e]
-        if not line.strip():
+        if not _WORD.search(line):  # blank, or a rule ("----", "* * *"): it separates, it says nothing
             blocks.append(_Block("blank", s, e, ""))
             continue
         section = " > ".join(name for _, name in stack)

@@ -27,10 +27,10 @@ _SEQUENCE = re.compile(
 )
 _DOTTED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})+)\.?[ \t]+\S")  # "3.1 Fresher", "2.4.1 Limits"
 _NUMBER = re.compile(r"^(?:(?:part|chapter|section|module|unit)[ \t]+)?(\d{1,2}(?:\.\d{1,2})*)\b", re.I)
-# A byline or dateline under a title ("Compiled by the editors, May 2026") is not a heading.
+# A byline or dateline under a title ("Compiled by the editors, May 2026", "Issue 41 · Friday 11 September 2026") is not a heading.
 _BYLINE = re.compile(
     r"^(?:(?:compiled|written|edited|prepared|published|updated|last updated|reviewed|posted)\b.*\b(?:by|on)\b|by\s+[A-Z])"
-    r"|,\s*(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}$",
+    r"|[,·|–—]\s*(?:[a-z]+,?\s+)?(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{4}$",
     re.I,
 )
 # A turn of a transcript ("MODERATOR: What does that mean to you?", "PRIYA (Head of ML): ..."): speech, not a heading.
@@ -59,7 +59,7 @@ def _kind(line: str, first: bool) -> str | None:
     body = re.sub(r"^\d{1,2}[.)]\s+", "", line)  # "1. Learn ..." is one phrase, not two sentences
     if len(line) > limit_chars or len(line.split()) > limit_words or re.search(r"[.!?]\s+\S", body):
         return None
-    if _BYLINE.search(line) or _SPEAKER.match(line):
+    if _BYLINE.search(line) or _SPEAKER.match(line) and not line.isupper():  # speech is not all capitals
         return None
     if (_SEQUENCE.match(line) or _DOTTED.match(line)) and line[-1] not in ".,;":
         return "sequence"

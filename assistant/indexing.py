@@ -30,7 +30,7 @@ from .store import MANIFEST, PassageStore, hold_lock, holds_lock, read_manifest,
 
 MERGE_FACTOR = 8  # segments of a size tier merged into one when this many have gathered
 
-CHUNKER_VERSION = 3  # bump when passages or what gets embedded change: old indexes then rebuild
+CHUNKER_VERSION = 4  # bump when passages or what gets embedded change: old indexes then rebuild
 Progress = Callable[[int, int, str], None]  # (files done, files in all, file name)
 
 

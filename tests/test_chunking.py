@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +69,13 @@ def test_sentence_spans_keep_abbreviations_and_decimals():
     assert [text[s:e] for s, e in sentence_spans(text)] == ["Pay is 1.5 crore, e.g. for leads.", "Rs. 8 lakh is common!", "Is it?", "Yes."]
 
 
+def _spans(text):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=120),
@@ -84,9 +93,25 @@ def test_offsets_always_map_back_and_no_content_is_lost(lines):
         covered.update(range(p.start, p.end))
     headings = detect_headings(text)
     heading_chars = {i for h in headings for i in range(h.start, h.end)}
-    # every non-space character outside headings lands in some passage
-    lost = [i for i, ch in enumerate(text) if not ch.isspace() and i not in covered and i not in heading_chars]
+    # every non-space character outside headings lands in some passage, but for lines that hold no
+    # letter or digit: a rule ("----") separates blocks and is no passage of its own
+    said = {i for s, e in _spans(text) if re.search(r"[^\W_]", text[s:e]) for i in range(s, e)}
+    lost = [i for i, ch in enumerate(text) if not ch.isspace() and i in said and i not in covered and i not in heading_chars]
     assert lost == []
+
+
+def test_a_newsletters_capital_headings_and_rules():
+    # "PUNE: FINTECH AND SAAS" is a heading in capitals, not a speaker's turn; "----" separates and is
+    # no passage; "Issue 41 · Friday 11 September 2026" is a dateline under the title, not a heading
+    text = ("THE JOBS WEEKLY\nIssue 41 · Friday 11 September 2026\n\nHello, readers. This issue covers two cities.\n\n----\n\n"
+            "PUNE: FINTECH AND SAAS\n\nPune had 610 postings this quarter.\n\n----\n\nKOCHI: HEALTH\n\nKochi had 90 postings.\n")
+    doc = Document("weekly.txt", text, "h", "txt")
+    assert [(text[h.start:h.end], h.level) for h in detect_headings(text)] == [
+        ("THE JOBS WEEKLY", 1), ("PUNE: FINTECH AND SAAS", 2), ("KOCHI: HEALTH", 2)]
+    passages = chunk_document(doc)
+    assert [(p.section, p.text) for p in passages] == [
+        ("", "Issue 41 · Friday 11 September 2026"), ("", "Hello, readers. This issue covers two cities."), ("PUNE: FINTECH AND SAAS", "PUNE: FINTECH AND SAAS\n\nPune had 610 postings this quarter."),
+        ("KOCHI: HEALTH", "KOCHI: HEALTH\n\nKochi had 90 postings.")]
 
 
 def test_a_transcripts_turns_carry_their_speakers_introduction(tmp_path):
