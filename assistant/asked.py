@@ -29,7 +29,7 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
     """Capitalised words inside a question that no document uses and that are no common word:
     names the documents don't know ("Dhruva Payments", "Orbitstack"), grouped when adjacent.
 
-    >>> class T: known = staticmethod(lambda w: "pune" if w == "pune" else None)
+    >>> class T: known = staticmethod(lambda w, spelling=True: "pune" if w == "pune" else None)
     >>> unknown_names("What does Dhruva Payments pay in Pune?", T(), frozenset({"what", "does", "pay", "in"}))
     [('name', 'dhruva payments', 'Dhruva Payments')]
     """
@@ -40,7 +40,8 @@ def unknown_names(question: str, terms, common_words=frozenset()) -> list[tuple[
         at_start = i == 0 or question[: m.start()].rstrip()[-1:] in ".?!:"
         lower = word.lower()
         capital = word[0].isupper() and not at_start and lower not in STOPWORDS and len(word) > 1
-        unknown = terms.known(lower) is None and lower not in common_words and lower not in SYNONYMS
+        # A capitalised word is read as written: "Netra" is a name, not a misspelt "extra".
+        unknown = terms.known(lower, spelling=False) is None and lower not in common_words and lower not in SYNONYMS
         if capital and (unknown or run):
             run.append((word, unknown))
             continue

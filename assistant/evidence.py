@@ -26,7 +26,7 @@ from .asked import asked_names
 from .experience import asked_years, covering_cell, level_band, other_level, stated_years, states_range
 from .figures import extract_figures
 from .lexicon import ANSWER_KINDS, STOPWORDS, SYNONYMS
-from .names import find_names, mentions
+from .names import alias_words, find_names, mentions
 from .query import Query, content_terms
 from .signals import WANTS_EMPLOYER, KIND_MARK, UNIT_POOL, missing_names, signals, stems_of
 from .text import sentence_spans, stem
@@ -142,7 +142,7 @@ def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
     out = []
     for word in dict.fromkeys(content_terms(text)):
         known = terms.known(word)
-        stems = {stem(word)} | ({known} if known else set()) | {stem(w) for w in SYNONYMS.get(word, "").split()}
+        stems = {stem(word)} | ({known} if known else set()) | {stem(w) for w in (*SYNONYMS.get(word, "").split(), *alias_words(word))}
         if word in ANSWER_KINDS:  # "cities" is held by any line naming a place
             stems.add(KIND_MARK + ANSWER_KINDS[word])
         weight = terms.weight(known or stem(word))

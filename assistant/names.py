@@ -210,6 +210,15 @@ def _near_spellings(text: str) -> list[tuple[int, tuple[str, str, str]]]:
     return out
 
 
+def alias_words(word: str) -> list[str]:
+    """The words of the other names one word is known by, for search: "trivandrum" -> ["thiruvananthapuram"].
+
+    >>> alias_words("gurgaon"), alias_words("ncr"), alias_words("python")
+    (['gurugram'], ['delhi', 'delhi', 'ncr'], [])
+    """
+    return [w for alias in ALIASES.get(word, ()) for w in re.split(r"[-\s]+", alias) if w]
+
+
 def forms(name: str) -> list[str]:
     """Regex patterns a document may use for `name` (itself and its aliases)."""
     return [_pattern(n) if not n.isdigit() else n for n in (name, *ALIASES.get(name, ()))]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .errors import QuestionError
 from .figures import Figure, experience_years, parse_money
 from .lexicon import FOCUS_HIGH, FOCUS_LOW, HINGLISH, SLOTS, STOPWORDS, SYNONYMS
-from .names import find_names
+from .names import alias_words, find_names
 from .text import stem, tokens
 
 _CONNECTIVE = re.compile(
@@ -41,6 +41,7 @@ class Query:
     def expanded(self) -> str:
         """The text plus synonyms of its words, for lexical search."""
         extra = [SYNONYMS[t] for t in tokens(self.text) if t in SYNONYMS]
+        extra += [w for t in tokens(self.text) for w in alias_words(t)]  # "Trivandrum" finds "Thiruvananthapuram"
         return " ".join([self.text, *extra])
 
     @property

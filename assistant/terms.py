@@ -13,6 +13,7 @@ import difflib
 import math
 
 from .lexicon import ENTITIES, SYNONYMS
+from .names import alias_words
 from .text import stem, tokens
 
 _CUTOFF = 0.8  # how close a near-spelling must be (difflib ratio); the screen in `spelling` assumes 0.8
@@ -106,14 +107,22 @@ class TermIndex:
     def weight(self, term_stem: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(term_stem, 0))) + 0.5
 
-    def known(self, term: str) -> str | None:
-        """The corpus stem this term stands for (itself, a synonym or a near-spelling), or None."""
+    def known(self, term: str, spelling: bool = True) -> str | None:
+        """The corpus stem this term stands for (itself, a synonym, another name of a place or employer,
+        or, with `spelling`, a near-spelling), or None.
+
+        >>> terms = TermIndex(["Most roles sit in Thiruvananthapuram's Technopark.", "An extra round."])
+        >>> terms.known("trivandrum"), terms.known("netra"), terms.known("netra", spelling=False)
+        ('thiruvananthapuram', 'extra', None)
+        """
         s = stem(term)
         if s in self.df:
             return s
-        for alt in SYNONYMS.get(term, "").split():
+        for alt in (*SYNONYMS.get(term, "").split(), *alias_words(term)):
             if stem(alt) in self.df:
                 return stem(alt)
+        if not spelling:
+            return None
         close = self.spelling(term)
         return stem(close) if close else None
 
