@@ -24,6 +24,7 @@ _CONNECTIVE = re.compile(
 )
 _HINDI_YEARS = re.compile(r"(?<=\d)\s*(?:saal|sal|varsh)\b", re.I)
 _PRONOUNS = {"they", "them", "their", "there", "it", "its", "that", "those", "these", "this", "he", "she", "such", "wahan", "woh", "unka"}
+_PERSONAL = {"he", "she", "her", "him", "his", "hers"}  # a person the conversation named: never a topic of its own
 
 
 @dataclass
@@ -210,7 +211,7 @@ def standalone(question: str, previous: str, said: str = "") -> str:
     fragment = re.sub(r"\s+(then|too|as well)$", "", fragment, flags=re.I)
     if not fragment:
         return previous
-    moved = _next_step(fragment, previous, said) or _next_level(fragment, previous)
+    moved = _next_step(fragment, previous, said) or _next_level(fragment, previous) or _next_year(fragment, previous)
     if moved:
         return moved
     comparing = re.search(r"\b(than|compare[sd]?|comparison|vs|versus)\b", fragment, re.I)
@@ -266,6 +267,26 @@ def _next_step(fragment: str, previous: str, said: str) -> str | None:
     return f"{name.capitalize()} {n} ({previous.rstrip('?. ')})?" if n >= 1 else None
 
 
+_YEAR_SHIFT = re.compile(r"\b(?:(?:the )?(?:year|yr) (before|after)|(previous|prior|preceding|following|next) year)\b", re.I)
+_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.])")
+
+
+def _next_year(fragment: str, previous: str) -> str | None:
+    """"what about the year before?", after a question about 2026, asks the same about 2025.
+
+    >>> _next_year("what about the year before", "Median pay at Trishul in 2026?")
+    'Median pay at Trishul in 2025?'
+    >>> _next_year("and the following year", "Openings in 2025?"), _next_year("the year before", "Openings?")
+    ('Openings in 2026?', None)
+    """
+    shift, years = _YEAR_SHIFT.search(fragment), list(_YEAR.finditer(previous))
+    if not shift or not years:
+        return None
+    later = (shift.group(1) or shift.group(2)).lower() in ("after", "following", "next")
+    last = years[-1]
+    return previous[: last.start()] + str(int(last.group(1)) + (1 if later else -1)) + previous[last.end():]
+
+
 # Career levels in order (their usual words, as names.LEVEL_YEARS reads them): "one level up" from senior is staff.
 _LADDER = ("intern", "fresher", "junior", "mid-level", "senior", "staff", "principal")
 _RUNG = {"interns": 0, "freshers": 1, "entry": 2, "entry-level": 2, "beginner": 2, "beginners": 2, "juniors": 2,
@@ -306,6 +327,8 @@ def is_follow_up(question: str) -> bool:
     if _LEANS.match(question):
         return True
     if len(terms) <= 1 and len(words) <= 8:  # "tier 3 mein kitna milta hai?": one topic word, the rest is grammar
+        return True
+    if _PERSONAL & set(words):  # "which company gave her the offer she took?"
         return True
     pronouns = _PRONOUNS & set(words)
     if pronouns <= {"they", "them", "their"} and len(terms) >= 2:

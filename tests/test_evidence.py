@@ -174,6 +174,8 @@ def test_a_follow_up_swaps_the_kind_of_employer_tier_or_level_it_names(previous,
          "What do staff data engineers earn in Pune?"),
         ("What do senior data engineers earn in Pune?", "", "and a level below?", "What do mid-level data engineers earn in Pune?",
          "What do mid-level data engineers earn in Pune?"),
+        ("What was the median pay at the lab in 2026?", "", "what about the year before?", "What was the median pay at the lab in 2025?",
+         "What was the median pay at the lab in 2025?"),
     ],
 )
 def test_a_follow_up_moves_to_the_next_step_or_level(previous, said, question, standalone, focus):
@@ -182,6 +184,15 @@ def test_a_follow_up_moves_to_the_next_step_or_level(previous, said, question, s
     history = [{"role": "user", "content": previous}, {"role": "assistant", "content": said}]
     query = build_query(question, history)
     assert (query.text, query.focus) == (standalone, focus)
+
+
+def test_a_person_the_conversation_named_makes_a_follow_up():
+    # "her" and "she" point back at the person the previous question asked about, however many topic words follow
+    from assistant.query import build_query
+
+    history = [{"role": "user", "content": "What did meera_t say about counter-offers?"}, {"role": "assistant", "content": "x"}]
+    query = build_query("which company gave her the offer she took instead, and in which city?", history)
+    assert query.rewritten and "meera_t" in query.text
 
 
 def test_a_year_asked_must_be_stated_where_the_answer_comes_from(tmp_path):
