@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .bands import Band, BandTable, find_bands
 from .keywords import KeywordIndex, searchable
 from .query import Query, content_terms
+from .references import referred_document
 from .schema import Passage
 from .segments import Segment, SegmentError, analyse
 from .terms import TermIndex
@@ -113,6 +114,7 @@ class Retriever:
         self._band_table = BandTable(self.bands)
         self._topics: dict[str, list[str]] = {}
         self._visible: dict[str, list[Passage]] = {}
+        self._titles: dict[str, dict[str, str]] = {}
 
     @property
     def refs(self) -> set[str]:
@@ -137,19 +139,20 @@ class Retriever:
         return self._topics[key]
 
     def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None,
-               accept=None) -> list[Hit]:
-        """The top-k passages visible in `scope` (shared ones plus that scope's) and `accept`ed, best first."""
+               accept=None, source: str | None = None) -> list[Hit]:
+        """The top-k passages visible in `scope` (shared ones plus that scope's) and `accept`ed, best
+        first; with `source`, of that document only (searched in full, not filtered from the top)."""
         if not self.passages:
             return []
         depth = max(4 * k, 20)
 
         def visible(pid: str) -> bool:
             p = self.passages.get(pid)
-            return p is not None and p.scope in ("", scope or "") and (accept is None or accept(p))
+            return p is not None and p.scope in ("", scope or "") and (accept is None or accept(p)) and (source is None or p.source == source)
 
         embedding = embedding if embedding is not None else self.embedder.embed_query(query.text)
-        dense = [(pid, s) for pid, s in self.store.query(embedding, depth) if visible(pid)]
-        lexical = [(pid, s) for pid, s in self._lexical(query, depth) if visible(pid)]
+        dense = [(pid, s) for pid, s in self.store.query(embedding, depth, source) if visible(pid)]
+        lexical = [(pid, s) for pid, s in self._lexical(query, depth if source is None else len(self.passages)) if visible(pid)]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (pid, _) in enumerate(ranking):
@@ -161,6 +164,24 @@ class Retriever:
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:k]
         return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded,
                     self._bands_of.get(pid, ())) for pid in ranked]
+
+    def referred(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None,
+                 others: bool = False) -> list[Hit]:
+        """The passages of the document the question names ("according to the hiring report"), its best
+        ones added (references.py), then, with `others` (a question of several parts, which may ask
+        beyond that document), the other hits; `hits` unchanged when it names none."""
+        key = scope or ""
+        if key not in self._titles:
+            self._titles[key] = {p.source: p.title for p in self.visible(scope)}
+        source = referred_document(query.focus or query.text, self._titles[key])
+        if source is None:
+            return hits
+        own = self.search(query, 3, scope, embedding, accept, source=source)
+        if not own:  # nothing of it is about what is asked (a role filter left none): as if unnamed
+            return hits
+        seen = {h.passage.id for h in own}
+        rest = [h for h in hits if h.passage.id not in seen]
+        return own + [h for h in rest if h.passage.source == source] + ([h for h in rest if h.passage.source != source] if others else [])
 
     def naming(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None) -> list[Hit]:
         """Passages naming a place, an employer or a numbered step `query` asks about that no hit names.

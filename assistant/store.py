@@ -161,14 +161,15 @@ class PassageStore:
                 offset += len(got["ids"])
         return out
 
-    def query(self, embedding: list[float], k: int) -> list[tuple[str, float]]:
-        """(passage id, similarity) of the k nearest passages, the similarity as ChromaVectorStore.query
-        gives it (exp(-cosine distance)); straight from the collection, without llama-index, and
-        without a count first (callers know it isn't empty)."""
+    def query(self, embedding: list[float], k: int, source: str | None = None) -> list[tuple[str, float]]:
+        """(passage id, similarity) of the k nearest passages (of one document, with `source`), the
+        similarity as ChromaVectorStore.query gives it (exp(-cosine distance)); straight from the
+        collection, without llama-index, and without a count first (callers know it isn't empty)."""
         if k <= 0:
             return []
+        where = {"where": {"source": source}} if source else {}
         try:
-            result = self.collection.query(query_embeddings=[list(embedding)], n_results=k, include=["distances"])
+            result = self.collection.query(query_embeddings=[list(embedding)], n_results=k, include=["distances"], **where)
         except Exception:
             if self.count() == 0:  # an empty collection: nothing near
                 return []

@@ -8,8 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["agreement", "anchoring", "answering", "asked", "bands", "binding", "chunking", "claims", "corpus", "embedding",
-           "evidence", "experience", "figures", "generation", "grounding", "keywords", "llm_backends", "llms", "names",
-           "office", "prompting", "query", "relevance", "replies", "retrieval", "signals",
+           "evidence", "experience", "figures", "generation", "grounding", "headings", "html_reader", "keywords", "llm_backends", "llms", "names",
+           "office", "prompting", "query", "references", "relevance", "replies", "retrieval", "signals",
            "terms", "text", "ui_render", "uploads"]
 
 

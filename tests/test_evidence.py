@@ -302,3 +302,23 @@ def test_which_of_a_kind_pays_most_is_read_from_the_table_of_that_kind(ladder_bo
     assert lead.startswith("Highest Median pay: Skill: Speech models — 58 LPA ["), answer.text
     number = int(lead.rsplit("[", 1)[1].rstrip("]."))
     assert any("Speech models" in q for q in answer.citations[number - 1].quotes), answer.citations
+
+
+def test_a_question_naming_a_document_is_answered_from_it(tmp_path):
+    # two notes say how fast postings grew, in nearly the same words; "according to the hiring
+    # report" picks the report, "the salary survey" the survey, and no reference leaves the ranking alone
+    from tests.conftest import indexed_bot
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "hiring-report-2026.md").write_text(
+        "# India AI Hiring Report 2026\n\n## Growth\n\nML job postings grew 38% in 2025, led by GCCs.\n", encoding="utf-8")
+    (notes / "salary-survey.md").write_text(
+        "# Salary Survey of ML Engineers\n\n## Market\n\nML job postings in India grew 21% in 2025, our respondents said.\n",
+        encoding="utf-8")
+    (tmp_path / "bot").mkdir()
+    bot = indexed_bot(tmp_path / "bot", sorted(notes.iterdir()))
+    report = bot.ask("how much did ML job postings in india grow in 2025 according to the hiring report?")
+    survey = bot.ask("how much did ML job postings grow in 2025 according to the salary survey?")
+    assert "38%" in report.text and report.citations[0].source == "hiring-report-2026.md"
+    assert "21%" in survey.text and survey.citations[0].source == "salary-survey.md"
