@@ -30,6 +30,7 @@ from .names import alias_words, find_names, mentions
 from .query import Query, content_terms
 from .signals import WANTS_EMPLOYER, KIND_MARK, UNIT_POOL, missing_names, signals, stems_of
 from .text import sentence_spans, stem
+from .voices import said_by_asked
 
 __all__ = ["Evidence", "Facet", "Term", "Unit", "UnitVectors", "gather", "unit_spans"]
 
@@ -189,7 +190,8 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         for f, facet in enumerate(ev.facets):
             if facet.vector is not None:
                 sims[f] = (matrix @ _normalised(np.asarray(facet.vector, dtype=np.float32))).tolist()
-    wants_place = bool(_WANTS_PLACE.search(query.focus or query.text))
+    question = query.focus or query.text
+    wants_place = bool(_WANTS_PLACE.search(question))
     wants_employer = bool(WANTS_EMPLOYER.search(query.focus or query.text))
     years = asked_years(query)  # stated, or read from a level: "senior" is 6-10 years
     kinds = any(m.startswith(KIND_MARK) for f in ev.facets for term in f.terms for m in term.stems)
@@ -222,6 +224,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         asks = text.rstrip().endswith("?")
         names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))
         names_employer = wants_employer and _names_employer(text)
+        voiced = VOICE_BONUS if said_by_asked(question, p, start) else 0.0  # "what did priya say…"
         facet_scores = []
         matched = frozenset()
         overlap0, named0, bonus0 = 0.0, 0.0, 0.0
@@ -238,6 +241,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
                 score += 0.15  # "which city…?" is answered by a line naming a place, "which companies…?" by names
             if asks:
                 score -= 0.2  # a line that asks a question ("Is there a relocation allowance?") answers none
+            score += voiced
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap
@@ -278,6 +282,7 @@ def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool,
 
 
 NAME_BONUS = 0.3
+VOICE_BONUS = 0.3  # a line said or written by the person the question names or describes (voices.py)
 
 
 

@@ -10,7 +10,7 @@ import pytest
 MODULES = ["agreement", "anchoring", "answering", "asked", "bands", "binding", "chunking", "claims", "corpus", "embedding",
            "evidence", "experience", "figures", "generation", "grounding", "headings", "html_reader", "keywords", "llm_backends", "llms", "names",
            "office", "prompting", "query", "references", "relevance", "replies", "retrieval", "signals",
-           "terms", "text", "ui_render", "uploads"]
+           "terms", "text", "ui_render", "uploads", "voices"]
 
 
 @pytest.mark.parametrize("name", MODULES)

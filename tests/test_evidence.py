@@ -322,3 +322,24 @@ def test_a_question_naming_a_document_is_answered_from_it(tmp_path):
     survey = bot.ask("how much did ML job postings grow in 2025 according to the salary survey?")
     assert "38%" in report.text and report.citations[0].source == "hiring-report-2026.md"
     assert "21%" in survey.text and survey.citations[0].source == "salary-survey.md"
+
+
+def test_a_question_about_a_speaker_or_author_is_answered_by_their_lines(tmp_path):
+    # two panelists and two forum posters give different figures in alike words; the person named
+    # ("arjun") or described ("the fintech panelist") answers, not whoever says it closest
+    from tests.conftest import indexed_bot
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "panel.txt").write_text(
+        "Panel on hiring ML engineers\n\nPart 1: Introductions\n\n"
+        "PRIYA (Head of ML, a fintech): Hi, I'm Priya and I lead machine learning at a lending company.\n\n"
+        "ARJUN (Engineering Director, a retail GCC): I'm Arjun and I run ML engineering for a retailer.\n\n"
+        "Part 2: Hiring speed\n\nMODERATOR: How long does hiring take from first call to offer?\n\n"
+        "ARJUN: At our company, from the first call to a written offer takes about 33 days.\n\n"
+        "PRIYA: For us, first call to offer is 12 days, because we decide fast.\n", encoding="utf-8")
+    (tmp_path / "bot").mkdir()
+    bot = indexed_bot(tmp_path / "bot", [notes / "panel.txt"])
+    fintech = bot.ask("how long from first call to offer at the fintech panelist's company?").text
+    assert "12 days" in fintech and "33 days" not in fintech
+    assert "33 days" in bot.ask("how long from first call to offer at Arjun's company?").text.split("[1]")[0]
