@@ -242,6 +242,7 @@ class Assistant:
             seen = {h.passage.id for h in hits}
             hits[3:3] = [h for h in retriever.search(build_query(part), 2, scope, vector, accept) if h.passage.id not in seen]
         hits[3:3] = retriever.naming(query, hits, scope, vectors[0], accept)
+        hits[3:3] = retriever.voiced(query, hits, scope, vectors[0], accept)
         hits = retriever.referred(query, hits, scope, vectors[0], accept, others=bool(parts))  # "according to the hiring report"
         if not with_units:
             return _Found(hits), retriever

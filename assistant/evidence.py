@@ -30,7 +30,7 @@ from .names import alias_words, find_names, mentions
 from .query import Query, content_terms
 from .signals import WANTS_EMPLOYER, KIND_MARK, UNIT_POOL, missing_names, signals, stems_of
 from .text import sentence_spans, stem
-from .voices import said_by_asked
+from .voices import said_by_asked, voices_of
 
 __all__ = ["Evidence", "Facet", "Term", "Unit", "UnitVectors", "gather", "unit_spans"]
 
@@ -225,6 +225,7 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
         names_place = wants_place and any(kind == "place" for kind, _, _ in find_names(p.section + " " + text, fuzzy=False))
         names_employer = wants_employer and _names_employer(text)
         voiced = VOICE_BONUS if said_by_asked(question, p, start) else 0.0  # "what did priya say…"
+        voice_words = voices_of(p) if voiced else set()
         facet_scores = []
         matched = frozenset()
         overlap0, named0, bonus0 = 0.0, 0.0, 0.0
@@ -241,7 +242,9 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
                 score += 0.15  # "which city…?" is answered by a line naming a place, "which companies…?" by names
             if asks:
                 score -= 0.2  # a line that asks a question ("Is there a relocation allowance?") answers none
-            score += voiced
+            if voiced and any(facet.terms[j].word not in voice_words for j in held + in_head):
+                # a line of theirs about what is asked (its heading counts), not their "Posted 4 September"
+                score += voiced
             facet_scores.append(score)
             if f == 0:
                 matched, overlap0 = frozenset(held), overlap

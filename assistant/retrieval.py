@@ -16,6 +16,8 @@ from .bands import Band, BandTable, find_bands
 from .keywords import KeywordIndex, searchable
 from .query import Query, content_terms
 from .references import referred_document
+from .text import tokens
+from .voices import voices_of
 from .schema import Passage
 from .segments import Segment, SegmentError, analyse
 from .terms import TermIndex
@@ -115,6 +117,7 @@ class Retriever:
         self._topics: dict[str, list[str]] = {}
         self._visible: dict[str, list[Passage]] = {}
         self._titles: dict[str, dict[str, str]] = {}
+        self._people: dict[str, set[str]] = {}
 
     @property
     def refs(self) -> set[str]:
@@ -139,7 +142,7 @@ class Retriever:
         return self._topics[key]
 
     def search(self, query: Query, k: int = 5, scope: str | None = None, embedding: list[float] | None = None,
-               accept=None, source: str | None = None) -> list[Hit]:
+               accept=None, source: str | None = None, exhaustive: bool = False) -> list[Hit]:
         """The top-k passages visible in `scope` (shared ones plus that scope's) and `accept`ed, best
         first; with `source`, of that document only (searched in full, not filtered from the top)."""
         if not self.passages:
@@ -152,7 +155,7 @@ class Retriever:
 
         embedding = embedding if embedding is not None else self.embedder.embed_query(query.text)
         dense = [(pid, s) for pid, s in self.store.query(embedding, depth, source) if visible(pid)]
-        lexical = [(pid, s) for pid, s in self._lexical(query, depth if source is None else len(self.passages)) if visible(pid)]
+        lexical = [(pid, s) for pid, s in self._lexical(query, depth if source is None and not exhaustive else len(self.passages)) if visible(pid)]
         fused: dict[str, float] = {}
         for ranking in (dense, lexical):
             for rank, (pid, _) in enumerate(ranking):
@@ -164,6 +167,22 @@ class Retriever:
         ranked = sorted(fused, key=lambda pid: -fused[pid])[:k]
         return [Hit(self.passages[pid], fused[pid], dense_of.get(pid), lexical_of.get(pid), pid in banded,
                     self._bands_of.get(pid, ())) for pid in ranked]
+
+    def voiced(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None) -> list[Hit]:
+        """Passages said or written by a person the question names ("what did priya say…") that no hit
+        has from them: a thread's reply names its author only in its heading (voices.py)."""
+        key = scope or ""
+        if key not in self._people:
+            self._people[key] = set().union(*(voices_of(p) for p in self.visible(scope))) if self.passages else set()
+        asked = set(tokens(query.focus or query.text)) & self._people[key]
+        if not asked or any(voices_of(h.passage) & asked for h in hits):
+            return []
+
+        def by_them(p):
+            return (accept is None or accept(p)) and bool(voices_of(p) & asked)
+
+        seen = {h.passage.id for h in hits}
+        return [h for h in self.search(query, 2, scope, embedding, by_them, exhaustive=True) if h.passage.id not in seen]
 
     def referred(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None,
                  others: bool = False) -> list[Hit]:

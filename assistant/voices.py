@@ -68,3 +68,17 @@ def said_by_asked(question: str, passage, start: int) -> bool:
         return False
     others = "; ".join(d for n, d in _INTRODUCED.findall(passage.speakers or "") if n != name)
     return asks_about(question, name, described, others)
+
+
+def voices_of(passage) -> set[str]:
+    """The name words of everyone who says or writes something in `passage` ("priya_k" -> {"priya"}).
+
+    >>> from types import SimpleNamespace as P
+    >>> sorted(voices_of(P(text="PRIYA: Yes.\\nARJUN DAS: No.", section="Part 2", speakers="")))
+    ['arjun', 'das', 'priya']
+    """
+    names = [m.group(1) for m in _TURN.finditer(passage.text)]
+    last = passage.section.rsplit(" > ", 1)[-1] if passage.section else ""
+    author = _AUTHOR.search(last)
+    names += [author.group(1)] if author else []
+    return {w for n in names for w in re.split(r"[\W_]+", n.lower()) if len(w) >= 3 and w not in STOPWORDS}

@@ -343,3 +343,21 @@ def test_a_question_about_a_speaker_or_author_is_answered_by_their_lines(tmp_pat
     fintech = bot.ask("how long from first call to offer at the fintech panelist's company?").text
     assert "12 days" in fintech and "33 days" not in fintech
     assert "33 days" in bot.ask("how long from first call to offer at Arjun's company?").text.split("[1]")[0]
+
+
+def test_a_thread_reply_is_found_by_its_author(tmp_path):
+    # the author is named only in the reply's heading; "deepa's team" finds her reply among others
+    # about take-homes, and her "Posted …" line is not what answers
+    from tests.conftest import indexed_bot
+
+    replies = "".join(f"## Reply by {who}\n\nPosted {day} September 2026\n\n{what}\n\n---\n\n" for who, day, what in [
+        ("rahul_m", 3, "My team gives four hours for the take home, and we pay for it."),
+        ("deepa_iyer", 4, "For the take-home we allow 72 hours, and half send a notebook with no README."),
+        ("sandeep_v", 5, "We dropped the take-home round last year; a live pairing session replaced it."),
+    ])
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "thread.md").write_text("# Take-home tasks for ML roles: your experiences\n\n" + replies, encoding="utf-8")
+    (tmp_path / "bot").mkdir()
+    bot = indexed_bot(tmp_path / "bot", [tmp_path / "notes" / "thread.md"])
+    answer = bot.ask("how much time does deepa's team give for the take home")
+    assert "72 hours" in answer.text.split("[1]")[0] and "Posted" not in answer.text
