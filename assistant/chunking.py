@@ -20,6 +20,7 @@ from .document import Document, Heading
 from .headings import LIST_ITEM as _LIST_ITEM, detect_headings, lines_of as _lines
 from .schema import Passage
 from .text import sentence_spans, trim as _trim
+from .voices import TURN
 
 TABLE_PASSAGE_CHARS = 250  # rows of a large table are packed into passages of about this size
 
@@ -84,7 +85,6 @@ def chunk_document(doc: Document, max_chars: int = 500) -> list[Passage]:
 
 
 _WORD = re.compile(r"[^\W_]")
-_TURN = re.compile(r"^[ \t]*([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2})[ \t]*(\(([^()\n]{3,100})\))?[ \t]*:", re.M)
 
 
 def speaker_introductions(text: str) -> dict[str, str]:
@@ -95,7 +95,7 @@ def speaker_introductions(text: str) -> dict[str, str]:
     {'PRIYA': 'PRIYA (Head of ML, a fintech)', 'ARJUN': 'ARJUN (Director, a GCC)'}
     """
     found: dict[str, str] = {}
-    for m in _TURN.finditer(text):
+    for m in TURN.finditer(text):
         if m.group(2) and m.group(1) not in found:
             found[m.group(1)] = f"{m.group(1)} {m.group(2)}"
     return found if len(found) >= 2 else {}
@@ -105,7 +105,7 @@ def _speakers(passage_text: str, introduced: dict[str, str]) -> str:
     """The introductions of the speakers whose turns the passage holds, in order."""
     if not introduced:
         return ""
-    names = dict.fromkeys(m.group(1) for m in _TURN.finditer(passage_text) if m.group(1) in introduced)
+    names = dict.fromkeys(m.group(1) for m in TURN.finditer(passage_text) if m.group(1) in introduced)
     return "; ".join(introduced[n] for n in names)
 
 

@@ -16,7 +16,8 @@ import re
 from .lexicon import STOPWORDS
 from .text import stem, tokens
 
-_TURN = re.compile(r"^[ \t]*([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2})[ \t]*(?:\([^()\n]{3,100}\))?[ \t]*:", re.M)
+# A turn of a transcript: "PRIYA:" or, where the speaker is introduced, "PRIYA (Head of ML, a fintech):".
+TURN = re.compile(r"^[ \t]*([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2})[ \t]*(\(([^()\n]{3,100})\))?[ \t]*:", re.M)
 _AUTHOR = re.compile(r"\b(?:(?:reply|post|comment|answer|message|response)(?:ed)?|posted|written|asked|answered)\s+by\s+@?([\w.-]+)\s*$", re.I)
 _INTRODUCED = re.compile(r"([A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2}) \(([^()]+)\)")
 
@@ -30,7 +31,7 @@ def voice(passage, start: int) -> tuple[str, str]:
     >>> voice(p, 25), voice(P(text="I sent 23 applications.", section="Thread > Reply by priya_k", speakers=""), 0)
     (('ARJUN', 'Director, a GCC'), ('priya_k', ''))
     """
-    turns = [m for m in _TURN.finditer(passage.text) if m.start() <= start]
+    turns = [m for m in TURN.finditer(passage.text) if m.start() <= start]
     if turns:
         name = turns[-1].group(1)
         described = dict(_INTRODUCED.findall(passage.speakers or ""))
@@ -77,7 +78,7 @@ def voices_of(passage) -> set[str]:
     >>> sorted(voices_of(P(text="PRIYA: Yes.\\nARJUN DAS: No.", section="Part 2", speakers="")))
     ['arjun', 'das', 'priya']
     """
-    names = [m.group(1) for m in _TURN.finditer(passage.text)]
+    names = [m.group(1) for m in TURN.finditer(passage.text)]
     last = passage.section.rsplit(" > ", 1)[-1] if passage.section else ""
     author = _AUTHOR.search(last)
     names += [author.group(1)] if author else []
