@@ -12,10 +12,10 @@ to. Here a clause is kept only when a single anchor holds everything it says:
   a table row read with the row's first cell (and the other cells' values, which describe the
   same row); a clause is cut at the same turns;
 - the anchor, with its passage's section headings that are statements (a heading that asks a
-  question asserts nothing), must hold nearly all of the clause's content words (5-letter
-  stems; levels read as levels; money and time words, the field's own name and verbs that claim
-  nothing, such as "goes" or "mentions", aside): at most one word in `SLACK` may be the
-  writer's own;
+  question asserts nothing, but a wh-question names its section's topic: `_topic`), must hold
+  nearly all of the clause's content words (5-letter stems; levels read as levels; money and
+  time words, the field's own name and verbs that claim nothing, such as "goes" or "mentions",
+  aside): at most one word in `SLACK` may be the writer's own;
 - and, with nothing spared, all of its names (capitalised words, acronyms, the field's places,
   employers and roles), number words, levels, kinds of employer and figures (in any notation,
   `figures.py`; in a table, in the clause's own cell or a column that describes the whole row),
@@ -107,6 +107,24 @@ class Anchor:
     binder: str = ""  # a cell's header that tells its figure from the row's others ("3–5 years")
 
 
+_ASKS_WHAT = re.compile(r"^\W*(?:what|which|how|when|where|who|whom|whose)\b", re.I)
+
+
+def _topic(heading: str) -> str:
+    """What a question heading says its section's statements are about: the words of a
+    wh-question ("What CGPA cut-off should I expect?" -> its list lines are cut-offs) less any
+    relation word ("Which city pays the most?" does not say that each line's city does); nothing
+    of a yes/no question ("Is a degree required?"), which its lines may answer either way.
+
+    >>> _topic("What CGPA cut-off should I expect?"), _topic("Which city pays the most?"), _topic("Is a degree required?")
+    ('What CGPA cut-off should I expect', 'Which city pays the', '')
+    """
+    if not _ASKS_WHAT.match(heading):
+        return ""
+    vocab = frozenset().union(*RELATIONS.values())
+    return " ".join(w for w in heading.rstrip(" ?").split() if w.lower() not in vocab)
+
+
 def anchors(passage) -> list[Anchor]:
     """The anchors of a passage: its sentences cut at turns, and its table cells.
 
@@ -120,7 +138,7 @@ def anchors(passage) -> list[Anchor]:
     section = getattr(passage, "section", "") or ""
     title = getattr(passage, "title", "") or ""
     segments = [s for s in re.split(r"\s+>\s+", section) if s.strip()]
-    statements = " ".join(s for s in segments if not s.rstrip().endswith("?"))
+    statements = " ".join(s if not s.rstrip().endswith("?") else _topic(s) for s in segments)
     heading = statements  # not the title: "... for Working Professionals" would lend a subject to any claim
     context = f"{section} {_own_title_names(title)}"
     out = []

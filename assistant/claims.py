@@ -1,7 +1,8 @@
 """Does a generated sentence state something, and what are its clauses?
 
-`claim_problem` is the verifier's first meaning check: a question, a copied heading, or a bare
-list of names with markers ("Hyderabad & Pune [1].") states nothing that a passage could back.
+`claim_problem` is the verifier's first meaning check: a question, a copied heading, a bare
+list of names with markers ("Hyderabad & Pune [1].") or a bare figure ("9.3% [1].") states
+nothing that a passage could back.
 `clauses` cuts a sentence into the parts that `agreement.py` checks one by one. Whether a claim
 is *true* of its passage is left to `agreement.py`. Pure string logic, no heavy imports.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .figures import extract_figures
-from .wording import FUNCTION, LIST_PREFIX, MARKER, TOKEN, key, plain_word, stems
+from .wording import FUNCTION, LIST_PREFIX, MARKER, TOKEN, key, plain_word, stems, without_figures
 
 # Clause boundaries inside one sentence; a clause of names alone joins the next one.
 _AND_CUT = re.compile(r"\s*,?\s+and\s+\s*", re.I)
@@ -25,6 +26,8 @@ def claim_problem(sentence: str, headings: list[str]) -> str | None:
     'not a claim: names without a statement'
     >>> claim_problem("Salary Expectations for ML Engineers", ["Salary Expectations for ML Engineers"])
     'not a claim: a heading'
+    >>> claim_problem("9.3%", []), claim_problem("26.8 LPA", [])
+    ('not a claim: a figure without a statement', 'not a claim: a figure without a statement')
     >>> claim_problem("Bangalore offers the most aggressive compensation.", []) is None
     True
     """
@@ -34,9 +37,12 @@ def claim_problem(sentence: str, headings: list[str]) -> str | None:
     own = key(plain)
     if any(own == key(h) for heading in headings for h in re.split(r"\s+>\s+", heading) if h):
         return "not a claim: a heading"
-    words = [w for w in TOKEN.findall(plain) if w.lower() not in FUNCTION]
-    if not any(plain_word(w) for w in words) and not extract_figures(plain):
-        return "not a claim: names without a statement"
+    words = [w for w in TOKEN.findall(without_figures(plain)) if w.lower() not in FUNCTION]
+    if not any(plain_word(w) for w in words):
+        if not extract_figures(plain):
+            return "not a claim: names without a statement"
+        if not TOKEN.findall(without_figures(plain)):  # "9.3%", "26.8 LPA": no word says what it measures
+            return "not a claim: a figure without a statement"
     return None
 
 

@@ -11,7 +11,7 @@ only what it can check:
 - a sentence sharing less than 60% of its words with the passages it cites is dropped
   ("words not in the cited passage"): a marker on an unrelated sentence proves nothing;
 - a sentence that states nothing is dropped ("not a claim: ..."): a question, a copied
-  heading, a bare list of names with markers ("Hyderabad & Pune [1].");
+  heading, a bare list of names with markers ("Hyderabad & Pune [1]."), a bare figure;
 - a sentence whose named things or relations its cited passage does not hold as the sentence
   uses them is dropped (agreement.py): "Pune has the most openings [2]" needs a sentence of [2]
   naming Pune and saying "most"; "Seniors earn ₹8,00,000 [1]" needs the figure beside "senior";
@@ -21,6 +21,9 @@ only what it can check:
   positive support of everything the clause says;
 - with the question given, a figure-free sentence that only repeats the question's words is
   dropped ("restates the question");
+- a sentence that is word for word a sentence of a cited passage, or a table row's first cell
+  with some of its cells in order, is kept before any of these checks (`_copied`): it says what
+  the passage says, and the word checks can misread the passage's own wording;
 - the surviving markers are renumbered 1..k in order of first use.
 
 It does not read meaning beyond names, levels, figures and a fixed set of relation words:
@@ -160,6 +163,8 @@ def verify(text: str, passages: list[Passage], question: str = "") -> tuple[str,
 
 def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | None:
     """Why a sentence (markers removed) is not held by the passages it cites, or None."""
+    if _copied(plain, cited_passages):
+        return None
     cited = [p.text for p in cited_passages]
     headings = [f"{p.section} {p.title}" for p in cited_passages]
     not_a_claim = claim_problem(plain, [p.section for p in cited_passages]
@@ -181,6 +186,44 @@ def _problem(plain: str, cited_passages: list[Passage], question: str) -> str | 
     if question and not extract_figures(unsigned(plain)) and not _stems(plain) - _stems(question):
         return "restates the question"
     return agreement_problem(plain, cited_passages, question) or anchor_problem(plain, cited_passages, question)
+
+
+def _copied(plain: str, cited_passages: list[Passage]) -> bool:
+    """Whether a sentence is, word for word, a whole sentence or table row of a cited passage: it
+    then says what the passage says. The meaning checks read sentences the model wrote and can
+    misread the passage's own ("Start with PyTorch." as a bare name, a row's "(GCC)" as a subject
+    no sentence speaks of). A line that is no sentence (a heading, "Hyderabad & Pune") does not count.
+
+    >>> p = [Passage("p", "Should I learn TensorFlow?\\nStart with PyTorch. It is the default in research.", "f.md")]
+    >>> _copied("Start with PyTorch.", p), _copied("Should I learn TensorFlow?", p), _copied("Start with JAX.", p)
+    (True, False, False)
+    >>> row = [Passage("r", "City: Pune | 0–2 years: 9.4 LPA | 3–5 years: 18.6 LPA", "s.html")]
+    >>> _copied("City: Pune | 3–5 years: 18.6 LPA", row), _copied("City: Pune | 3–5 years: 9.4 LPA", row)
+    (True, False)
+    """
+    own = _flat(plain)
+    if len(own.split()) < 3:
+        return False
+    cells = own.split(" | ")
+    for passage in cited_passages:
+        for _, unit in split_sentences(passage.text):
+            unit = _LIST_PREFIX.sub("", unit).strip()
+            if unit.endswith((".", "!")) and _flat(unit) == own:
+                return True
+            row = _flat(unit).split(" | ")
+            # a table row, or its first cell with some of its others, in the row's order
+            if len(row) > 1 and len(cells) > 1 and cells[0] == row[0] and _in_order(cells, row):
+                return True
+    return False
+
+
+def _in_order(part: list[str], whole: list[str]) -> bool:
+    rest = iter(whole)
+    return all(any(c == w for w in rest) for c in part)
+
+
+def _flat(text: str) -> str:
+    return " ".join(_LIST_PREFIX.sub("", text).split()).rstrip(" .!;:").lower()
 
 
 def _cite(sentence: str, n: int) -> str:

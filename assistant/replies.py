@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from .claims import claim_problem
 from .figures import extract_figures, unsupported_figures
 from .grounding import markers, split_sentences, strip_markers, verify
+from .relations import relations
 from .schema import Passage
 from .wording import FUNCTION, LIST_PREFIX, TOKEN, content_stems
 
@@ -260,6 +261,8 @@ def _statement_for(sentence: str, cited: list[int], passages: list[Passage], que
     figures = extract_figures(plain)
     if not figures and not names:
         return None  # nothing of the passage's to look for
+    if not names and claim_problem(sentence, []):
+        return None  # a bare figure ("9.3% [1]"): which cell it is was the model's guess
     found = []
     for n in dict.fromkeys(cited):
         for _, statement in split_sentences(passages[n - 1].text):
@@ -273,6 +276,8 @@ def _statement_for(sentence: str, cited: list[int], passages: list[Passage], que
     n, statement = found[0]
     if " | " not in statement:
         return None  # prose: the question's words may be the claim ("46% of respondents were women")
+    if _compares(plain, statement):
+        return None  # "the shortest notice period" for "which ... the shortest?": the choice is the claim
     # a table row: its first cell and the cells holding the sentence's facts, one of them under a
     # column the question asks for ("Typical total duration" for "how long ... in total?")
     first, *cells = statement.split(" | ")
@@ -286,6 +291,26 @@ def _statement_for(sentence: str, cited: list[int], passages: list[Passage], que
     end = len(body.rstrip(".!?;:"))
     quoted = f"{body[:end]} [{n}]{body[end:] or '.'}"
     return quoted if verify(quoted, passages, question)[2]["kept"] else None
+
+
+# English words ending in "-est" that are no superlative; any other ("shortest", "cheapest") is one
+_NOT_SUPERLATIVE = frozenset("interest interests request suggest invest contest protest digest harvest "
+                             "forest honest modest manifest arrest".split())
+
+
+def _compares(sentence: str, statement: str) -> bool:
+    """Whether `sentence` ranks or compares things ("the shortest", "the most", "higher than") in
+    words `statement` lacks: quoting the one row it cites would keep the pick and lose the reason.
+
+    >>> _compares("Product companies have the shortest notice period, 60 days.", "Product company: 60 days")
+    True
+    >>> _compares("The suggested interest is 8%.", "Interest: 8%"), _compares("GCCs take 5-6 hours.", "GCC: 5-6 hours")
+    (False, False)
+    """
+    said = {w.lower() for w in TOKEN.findall(statement)}
+    words = {w.lower() for w in TOKEN.findall(sentence)} - said
+    superlative = any(len(w) > 5 and w.endswith("est") and w not in _NOT_SUPERLATIVE for w in words)
+    return superlative or bool(relations(" ".join(words)) - {"not"})
 
 
 def is_decline(sentence: str) -> bool:

@@ -82,6 +82,15 @@ def test_a_cell_wrapped_in_the_questions_words_is_quoted_from_its_row_and_prose_
     question = "For a GCC, how many rounds are there and how long does the whole thing take in total?"
     assert requote("The whole thing takes in total 5–6 hours [1].", rows, question) == \
         "Company type: GCC | Typical total duration: 5–6 hours [1]."
+    # the question's "shortest" is the claim, not a wrapper: the one row cited does not hold it
+    notice = [Passage("n", "Level: Senior (6-9 years) | Startup: 45 days | Product company: 60 days", "o.docx",
+                      "Notice periods")]
+    wrong = "The product company has the shortest notice period, which is 60 days [1]."
+    assert requote(wrong, notice, "For a senior, which type of company has the shortest notice period?") == wrong
+    # a bare figure is not quoted as whichever cell holds it
+    sector = [Passage("s", "Sector: Healthcare and pharma | Share of ML postings: 9.3% | YoY change: +37.8%",
+                      "r.pdf", "Hiring by sector")]
+    assert requote("9.3% [1].", sector, "healthcare and pharma ML postings YoY change") == "9.3% [1]."
     # a claim made of the question's words over prose is not turned into the passage's other claim
     prose = [Passage("p", "Product companies accounted for 46% of respondents.", "survey.html", "Who responded")]
     assert requote("46% of respondents were women [1].", prose, "What share of respondents were women?") == \

@@ -179,6 +179,40 @@ def test_a_copied_heading_or_a_question_is_not_a_claim(salary):
     assert _reasons(report) == ["not a claim: a heading", "not a claim: a question"]
 
 
+def test_a_bare_figure_is_not_a_claim():
+    # "9.3% [1]" for "YoY change?": the share, not the change; no word says which it is
+    table = Passage("t", "Sector: Healthcare and pharma | Share of ML postings: 9.3% | YoY change: +37.8%",
+                    "report.pdf", "Hiring by sector")
+    clean, _, report = verify("9.3% [1]. Healthcare and pharma has a 9.3% share of ML postings [1].", [table])
+    assert clean == "Healthcare and pharma has a 9.3% share of ML postings [1]."
+    assert _reasons(report) == ["not a claim: a figure without a statement"]
+
+
+def test_a_sentence_or_row_copied_from_its_passage_is_kept():
+    faq = Passage("f", "Start with PyTorch. It is the default in research.", "faq.md", "Should I learn TensorFlow or PyTorch?")
+    rounds = Passage("r", "Company type: Global capability centre (GCC) | Number of rounds: 4–5 rounds | "
+                     "Typical total duration: 5–6 hours | Usual first round: Recruiter screen", "h.md", "Interview rounds")
+    text = ("Start with PyTorch [1]. Company type: Global capability centre (GCC) | Number of rounds: 4–5 rounds | "
+            "Typical total duration: 5–6 hours [2]. Company type: Global capability centre (GCC) | "
+            "Number of rounds: 5–6 hours [2].")
+    clean, _, report = verify(text, [faq, rounds], "tensorflow ya pytorch? and for a GCC, how many rounds?")
+    # the copies say what their passages say; cells put under another column are no copy
+    assert report["kept"] == 2 and report["dropped"] == 1
+    assert clean.startswith("Start with PyTorch [1]. Company type: Global capability centre (GCC)")
+
+
+def test_a_wh_question_heading_says_what_its_lines_are_about():
+    cutoffs = Passage("c", "- Product companies: usually 7.5.\n- Global capability centres (GCCs): usually 7.0.",
+                      "faq.md", "Before the season > What CGPA cut-off should I expect?")
+    clean, _, _ = verify("GCCs usually have a CGPA cut-off of 7.0 [1].", [cutoffs], "CGPA cutoff for GCCs?")
+    assert clean == "GCCs usually have a CGPA cut-off of 7.0 [1]."
+    # a yes/no heading asserts nothing its lines may deny, and a relation word of a heading is not lent
+    yes_no = Passage("y", "- Product companies: usually 7.5.", "faq.md", "Is a CGPA cut-off required?")
+    assert verify("Product companies require a CGPA cut-off of 7.5 [1].", [yes_no])[0] == ""
+    most = Passage("m", "- Pune: 18.6 LPA.\n- Kochi: 14.5 LPA.", "s.md", "Which city pays the most?")
+    assert verify("Pune pays the most, 18.6 LPA [1].", [most])[0] == ""
+
+
 def test_the_most_must_be_said_of_the_thing_the_sentence_names(bangalore, hyderabad_pune, skills):
     text = "Bangalore [1] and Pune [2] have the most ML jobs [3]. Bangalore pays the most [1]."
     clean, _, report = verify(text, [bangalore, hyderabad_pune, skills], WHERE)
