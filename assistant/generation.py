@@ -1,7 +1,7 @@
 """Answer with an LLM from the retrieved passages, stream it, and keep only what the passages support.
 
-    question + ranked passages (those the extractive answer quotes first; a table cut to the rows
-    it quotes and to the cells of the years asked) -> prompting.build_messages -> streamed text
+    question + ranked passages (those the extractive answer quotes first, each cut by excerpts.py to
+    the rows, cells and sentences asked) -> prompting.build_messages -> streamed text
     pieces -> replies (cut at a stop sequence, markers tidied, a bare list of names replaced by
     the sentence naming them, declines spotted) -> grounding.verify against the passages as sent
     -> Answer with citations renumbered 1..k
@@ -23,18 +23,14 @@ import time
 from collections.abc import Iterator
 
 from .errors import LLMError
-from .experience import covering_cell, states_range
-from .figures import extract_figures, numerals
-from .grounding import markers, quotes_for, split_sentences, verify
+from .excerpts import excerpt
+from .grounding import markers, quotes_for, split_sentences, strip_markers, verify
 from .llms import LLM
-from .names import LEVEL_YEARS
 from .query import Query, build_query
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
 from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, requote, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
 from .wording import TOKEN, content_stems
-
-_LIST_MARK = re.compile(r"^\s*(?:[-*•▪–]|\d{1,2}[.)])\s+")
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
            "generate_answer", "is_decline", "prompt", "tidy_markers", "until_stop"]
@@ -66,7 +62,7 @@ def generate_answer(
     generated: list[str] = []
     passages = _evidence_first(passages, fallback)
     query = build_query(question, history)
-    sent = [_focused(p, fallback, query) for p, _ in passages]
+    sent = [excerpt(p, fallback, query, whole_prose=n == 0) for n, (p, _) in enumerate(passages)]
     try:
         messages, used, trimmed = build_messages(llm, question, sent, history)
         for piece in until_stop(llm.generate(messages, timeout=timeout), STOP):
@@ -82,10 +78,10 @@ def generate_answer(
                       seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
         total = report["kept"] + report["dropped"]
         if report["kept"] == 0 and declined:
-            yield _declined(llm, fallback, question, report)
+            yield _declined(llm, fallback, query, passages, report)
             return
         if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"]):
-            yield _declined(llm, fallback, question, report,
+            yield _declined(llm, fallback, query, passages, report,
                             "every sentence names a thing of the question that no passage holds")
             return
         invented = [d for d in report["dropped_sentences"] if "unsupported figure" in d["reason"]]
@@ -94,6 +90,10 @@ def generate_answer(
             # as they may be, are likely the half of the answer that didn't need it.
             yield _fall_back(fallback, "The LLM answer could not be verified against the sources",
                              "unverified", report)
+            return
+        if _no_amount(question, clean, fallback):
+            yield _fall_back(fallback, "The LLM answer gives no figure for a question that asks how much",
+                             "no amount", report)
             return
         if _off_the_question(question, clean, [used[i] for i in order], fallback):
             yield _fall_back(fallback, "The LLM answered from other passages than the question matched",
@@ -116,6 +116,25 @@ def generate_answer(
     except Exception as exc:  # a bug in a backend must not cost the user the answer
         yield _fall_back(fallback, "The LLM failed", "error", {
             "detail": type(exc).__name__, "generated": "".join(generated)})
+
+
+_ASKS_AMOUNT = re.compile(r"\bhow (?:much|many)\b|\bwhat (?:percentage|percent|share|fraction|proportion)\b", re.I)
+_AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|twice|double)\b", re.I)
+
+
+def _no_amount(question: str, text: str, fallback: Answer) -> bool:
+    """Whether a question asks how much or how many, the verified answer gives no amount and the
+    extractive answer does: true of its passage, but the half of the answer that needed no figure
+    ("Certifications help you clear HR filters [1]" for "does a certification help? by how much?").
+
+    >>> quoted = Answer("A cloud certification adds ₹50,000 to an offer [1].", [], True, "q")
+    >>> _no_amount("Does a certification help? By how much?", "Certifications help clear HR filters [1].", quoted)
+    True
+    >>> _no_amount("Does a certification help?", "Certifications help clear HR filters [1].", quoted)
+    False
+    """
+    return bool(fallback.answered and _ASKS_AMOUNT.search(question) and not _AMOUNT.search(strip_markers(text))
+                and _AMOUNT.search(strip_markers(fallback.text)))
 
 
 def _off_the_question(question: str, text: str, cited: list[Passage], fallback: Answer) -> bool:
@@ -145,76 +164,6 @@ def _evidence_first(passages: list[tuple[Passage, float]], fallback: Answer) -> 
              for c in quoted]
     ids = {p.id for p, _ in first}
     return first + [(p, s) for p, s in passages if p.id not in ids]
-
-_ROW = re.compile(r"^(?:[-*•]\s+)?[^|\n]+?: [^|\n]*(?: \| [^|\n]*)+$")  # "City: Pune | 0–2 years: 9.4 LPA | ..."
-
-
-def _focused(passage: Passage, fallback: Answer, query: Query) -> Passage:
-    """What the model is sent of a passage: a table cut to the rows the extractive answer quotes
-    from it and, when the question asks one span of years, each row to the cells of those years;
-    its other lines (a caption, a note) and any other passage as they are.
-
-    Every cell of a row names its column ("City: Pune | 0–2 years: 9.4 LPA"), so a row, or a row's
-    first cell with one more, still says what it says; beside its neighbours a small model reads
-    a figure off the next row or cell. The model is verified against what it was sent, so a
-    figure left out cannot count as cited:
-
-    >>> table = Passage("t", "Median CTC (LPA):\\nCity: Pune | 0–2 years: 9.4 | 3–5 years: 18.6\\n"
-    ...                 "City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5", "s.html")
-    >>> quoted = Answer("City: Kochi — 3–5 years: 14.5 [1].", [Citation(1, "s.html", "", table.text, 1.0,
-    ...                 quotes=["City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5"], passage_id="t")], True, "q")
-    >>> print(_focused(table, quoted, build_query("Kochi pay, 3-5 yrs?")).text)
-    Median CTC (LPA):
-    City: Kochi | 3–5 years: 14.5
-    >>> print(_focused(table, quoted, build_query("Kochi pay from 0-2 to 3-5 years?")).text)
-    Median CTC (LPA):
-    City: Kochi | 0–2 years: 7.1 | 3–5 years: 14.5
-    """
-    quotes = {_LIST_MARK.sub("", q).strip() for c in fallback.citations if c.passage_id == passage.id
-              for q in c.quotes} if fallback.answered else set()
-    lines = passage.text.split("\n")
-    rows = [i for i, line in enumerate(lines) if _ROW.match(line.strip())]
-    keep = {i for i in rows if _LIST_MARK.sub("", lines[i]).strip() in quotes}
-    if len(keep) == len(rows):
-        keep = set()  # every row quoted: nothing to leave out
-    one_span = _one_span(query.focus or query.text)
-    out = []
-    for i, line in enumerate(lines):
-        if i in rows and (not keep or i in keep):
-            out.append(_cells_asked(line, query) if one_span else line)
-        elif i not in rows and line.strip():
-            out.append(line)
-    text = "\n".join(out)
-    return passage if text == passage.text.strip() or text == passage.text else dataclasses.replace(passage, text=text)
-
-
-def _cells_asked(row: str, query: Query) -> str:
-    """A table row cut to its first cell, the cell covering the years asked and the cells that
-    state no years: "City: Pune | 3–5 years: 18.6 LPA" for 4 years; the row as it is when no cell
-    covers them."""
-    mark = _LIST_MARK.match(row)
-    body = row[mark.end():] if mark else row
-    covering = covering_cell(body, query)
-    if not covering:
-        return row
-    cells = body.split(" | ")
-    kept = [c for k, c in enumerate(cells) if k == 0 or c == covering or not states_range(c)]
-    return (mark.group(0) if mark else "") + " | ".join(kept)
-
-
-def _one_span(text: str) -> bool:
-    """Whether a question asks about one span of experience: one stated span of years or one
-    career level, not two ("from 0-2 to 6-9 years", "juniors vs seniors").
-
-    >>> _one_span("pay at 3-5 yrs in Pune?"), _one_span("junior vs senior pay"), _one_span("pay in Pune")
-    (True, False, False)
-    """
-    yearly = re.search(r"\b(?:years?|yrs?)\b", text, re.I)  # "from 0-2 to 3-5 years": "0-2" is years too
-    spans = {(f.low, f.high) for f in extract_figures(numerals(text))
-             if f.kind == "years" or (yearly and f.kind == "number" and f.low < f.high <= 50)}
-    spans |= {LEVEL_YEARS[w] for w in re.findall(r"[a-z]+(?:-level)?", text.lower()) if w in LEVEL_YEARS}
-    return len(spans) == 1
-
 
 def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float]]) -> list[Citation]:
     """Citation k for `[k]` in the clean text, quoting the passage sentences the answer used."""
@@ -254,23 +203,39 @@ def _nothing_to_answer(question: str, dropped: list[dict]) -> bool:
     return bool(dropped) and all(unheld(d["reason"]) for d in dropped)
 
 
-def _declined(llm: LLM, fallback: Answer, question: str, report: dict,
+def _declined(llm: LLM, fallback: Answer, query: Query, passages: list[tuple[Passage, float]], report: dict,
               why: str = "the LLM found no answer in the passages") -> Answer:
     """The model said the passages don't answer: a refusal (answered=False), whatever the
     extractive answerer found.
 
     The model read the passages the evidence ranked best, the quoted lines first; when it finds
     no answer in them, lines that merely share the question's words are not shown as one. When
-    the extractive answerer refused too, its refusal (naming the topics covered) is the text.
+    the extractive answerer refused too, its refusal is the text; else the refusal names the
+    sections nearest to the question, as the extractive refusal does (answering.nearest_topics).
     """
     verification = {"status": "declined", "reason": why, **report}
     if not fallback.answered:
         return dataclasses.replace(fallback, backend=llm.name, verification=verification)
-    covered = f" What they do cover: {'; '.join(fallback.topics[:8])}." if fallback.topics else ""
+    topics = _nearest_topics(query, passages, fallback.topics)
+    nearest = f" The nearest they come: {'; '.join(topics[:4])}." if topics else ""
     return dataclasses.replace(
-        fallback, text=f"The passages found don't answer this question, so I can't answer it from them.{covered}",
-        citations=[], answered=False, backend=llm.name, verification=verification,
+        fallback, text=f"The passages found don't answer this question, so I can't answer it from them.{nearest}",
+        citations=[], answered=False, backend=llm.name, verification=verification, topics=topics,
         notice="The LLM found no answer in the passages the search returned.")
+
+
+def _nearest_topics(query: Query, passages: list[tuple[Passage, float]], topics: list[str]) -> list[str]:
+    """The documents' sections nearest to the question: those of the ranked passages first.
+
+    answering.nearest_topics reads them off the evidence's hits; the LLM path has the ranked
+    passages, which are those hits (or the follow-up rewrite's), so it is handed them in that shape.
+    """
+    from types import SimpleNamespace
+
+    from .answering import nearest_topics
+
+    hits = [SimpleNamespace(passage=p) for p, _ in passages]
+    return nearest_topics(SimpleNamespace(query=query, hits=hits), topics)
 
 
 def _fall_back(fallback: Answer, why: str, reason: str, report: dict) -> Answer:

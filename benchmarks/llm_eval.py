@@ -82,7 +82,8 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
                   warm: bool = True) -> list[dict]:
     """Ask every row with `spec` (and the extractive answerer); one record per row, each also
     written to `log` (a text file) as soon as it is made, so a long run can be read as it goes."""
-    from assistant.generation import _focused, generate_answer
+    from assistant.excerpts import excerpt
+    from assistant.generation import generate_answer
     from assistant.query import build_query
     from assistant.schema import Passage
 
@@ -117,8 +118,8 @@ def run_questions(bot, spec: str, rows: list[dict], direct: bool, verbose: bool,
             by_id.setdefault(c.passage_id, Passage(c.passage_id, c.text, c.source, c.section))
         ids = (answer.verification or {}).get("passage_ids")
         shown = [by_id[i] for i in ids if i in by_id] if ids else retrieved[:sent]
-        cut = set((answer.verification or {}).get("passages_focused", []))  # tables cut to the rows and cells asked
-        shown = [_focused(p, extractive, build_query(row["question"], history)) if n in cut else p
+        cut = set((answer.verification or {}).get("passages_focused", []))  # cut to the rows, cells, sentences asked
+        shown = [excerpt(p, extractive, build_query(row["question"], history), whole_prose=n == 1) if n in cut else p
                  for n, p in enumerate(shown, 1)]
         titles = {p.id: p.title for p in retrieved}
         record = {

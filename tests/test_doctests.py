@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["agreement", "anchoring", "answering", "asked", "bands", "binding", "chunking", "claims", "corpus", "embedding",
-           "evidence", "experience", "figures", "generation", "grounding", "headings", "html_reader", "keywords", "llm_backends", "llms", "names",
+           "evidence", "excerpts", "experience", "figures", "generation", "grounding", "headings", "html_reader", "keywords", "llm_backends", "llms", "names",
            "office", "prompting", "query", "references", "relevance", "replies", "retrieval", "signals",
            "terms", "text", "ui_render", "uploads", "voices"]
 

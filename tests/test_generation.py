@@ -45,7 +45,7 @@ def test_an_answer_made_only_of_what_no_passage_holds_means_there_is_nothing_to_
 
 
 def test_a_table_goes_to_the_model_as_the_rows_quoted_and_the_cells_of_the_years_asked():
-    from assistant.generation import _focused
+    from assistant.excerpts import excerpt as _focused
     from assistant.query import build_query
 
     table = Passage("t", "Median CTC (LPA)\nCity: Pune | 0–2 years: 9.4 LPA | 3–5 years: 18.6 LPA\n"
@@ -59,8 +59,33 @@ def test_a_table_goes_to_the_model_as_the_rows_quoted_and_the_cells_of_the_years
     # two spans asked: the row whole; no row quoted and no years asked: the passage as it is
     assert _focused(table, quoted, build_query("Hyderabad, 0-2 vs 3-5 years?")).text.endswith(row)
     assert _focused(table, Answer("No.", [], False, "q"), build_query("Pay in Pune?")) is table
-    # the passages of prose are never cut
+    # a short passage of prose is never cut
     assert _focused(HYD, QUOTED, build_query("Hyderabad jobs for 3-5 years?")) is HYD
+
+
+def test_long_prose_goes_to_the_model_as_the_units_quoted_and_those_nearest_the_question():
+    from assistant.excerpts import excerpt
+    from assistant.query import build_query
+
+    text = ("Most loops in our sample had five rounds. The median time from the first recruiter call to a "
+            "written offer was 19 days. That is a week faster than in 2024.\nTake-homes at seed companies run "
+            "long, and some candidates spent a whole weekend on one. Recruiters usually call back within a "
+            "week of the final interview. Offers are mostly made by phone before the letter arrives.")
+    loop = Passage("loop", text, "c.md", "Interviews > The loop")
+    no_answer = Answer("No.", [], False, "q")
+    sent = excerpt(loop, no_answer, build_query("How long from recruiter call to offer?"))
+    # the best unit keeps the sentence it refers back to ("That is ..."), lines stay lines
+    assert sent.text.startswith("The median time from the first recruiter call to a written offer was 19 days. "
+                                "That is a week faster than in 2024.")
+    assert "Take-homes" not in sent.text and (sent.id, sent.section) == (loop.id, loop.section)
+    # a unit the extractive answer quotes is kept too; the first passage sent, and one that shares
+    # no word with the question, go whole
+    quoted = Answer("Take-homes at seed companies run long [1].", [Citation(
+        1, "c.md", loop.section, text, 1.0, quotes=["Take-homes at seed companies run long, and some candidates "
+                                                   "spent a whole weekend on one."], passage_id="loop")], True, "q")
+    assert "Take-homes at seed" in excerpt(loop, quoted, build_query("How long from recruiter call to offer?")).text
+    assert excerpt(loop, no_answer, build_query("How long from recruiter call to offer?"), whole_prose=True) is loop
+    assert excerpt(loop, no_answer, build_query("Is Kochi cheap?")) is loop
 
 
 def test_a_marker_naming_a_document_cites_its_one_passage():

@@ -389,6 +389,10 @@ def test_the_fixed_phrase_declines(monkeypatch, passages, fallback):
     assert not answer.answered and answer.citations == [] and answer.verification["status"] == "declined"
     assert answer.text.startswith("The passages found don't answer this question")
     assert answer.notice == "The LLM found no answer in the passages the search returned."
+    # and it names the sections nearest to the question, those of the passages it was sent first,
+    # as the extractive refusal does, not the first sections of the first files
+    assert answer.text.endswith("The nearest they come: Salary Expectations for ML Engineers; "
+                                "Top Skills Demanded by Employers.")
 
 
 def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, passages):
@@ -412,8 +416,14 @@ def test_the_passages_the_extractive_answer_quotes_go_first(monkeypatch, passage
 def test_stray_markers_are_tidied_and_the_reply_ends_at_a_stop_sequence(monkeypatch, passages, fallback):
     script = ("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [Passage 1]. Python remains king [2-2] [n].\n"
               "Question: What do seniors earn?\nSeniors earn 90 LPA [1].")
+    # the extractive answer quotes the skills line too, so the model is sent it (a passage after
+    # the first goes as the lines quoted from it and those nearest the question: excerpts.py)
+    skills = passages[1][0]
+    both = dataclasses.replace(fallback, citations=[*fallback.citations, Citation(
+        2, skills.source, skills.section, skills.text, 0.4, quotes=[skills.text.splitlines()[0]],
+        passage_id=skills.id)])
     with scripted(monkeypatch, script) as llm:
-        streamed, answer = run(llm, passages, fallback)
+        streamed, answer = run(llm, passages, both)
     assert streamed == script[: script.index("\nQuestion:")]  # nothing of the stop sequence shown
     assert answer.text == ("Juniors earn ₹8,00,000 – ₹12,00,000 per annum [1]. "
                            "Python remains king [2].")
