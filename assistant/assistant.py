@@ -178,7 +178,7 @@ class Assistant:
         llm = self._load_llm(llm)
         ev, retriever = self._evidence(text, history, scope)
         decision = decide(ev)
-        topics = retriever.topics(scope)
+        topics = nearest_topics(ev, retriever.topics(scope))  # what a refusal names, the LLM's too
         section_passages = lambda section: [  # noqa: E731
             p for p in retriever.visible(scope) if p.section == section or p.section.startswith(section + " > ")
         ]
@@ -186,7 +186,6 @@ class Assistant:
         if body:
             answer = Answer(body, citations, True, ev.query.text, text, topics=topics)
         else:
-            topics = nearest_topics(ev, topics)
             answer = Answer(refusal(ev.query, topics, decision.missing), [], False, ev.query.text, text, topics=topics)
         if llm is None or not decision.answerable:  # no LLM gets a chance to invent what the evidence lacks
             yield from _pieces(answer.text)

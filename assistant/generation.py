@@ -26,7 +26,7 @@ from .errors import LLMError
 from .excerpts import excerpt
 from .grounding import markers, quotes_for, split_sentences, strip_markers, verify
 from .llms import LLM
-from .query import Query, build_query
+from .query import build_query
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
 from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, requote, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
@@ -78,11 +78,10 @@ def generate_answer(
                       seconds=round(time.monotonic() - started, 2), usage=llm.last_usage)
         total = report["kept"] + report["dropped"]
         if report["kept"] == 0 and declined:
-            yield _declined(llm, fallback, query, passages, report)
+            yield _declined(llm, fallback, report)
             return
         if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"]):
-            yield _declined(llm, fallback, query, passages, report,
-                            "every sentence names a thing of the question that no passage holds")
+            yield _declined(llm, fallback, report, "every sentence names a thing of the question that no passage holds")
             return
         invented = [d for d in report["dropped_sentences"] if "unsupported figure" in d["reason"]]
         if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total or invented:
@@ -203,39 +202,24 @@ def _nothing_to_answer(question: str, dropped: list[dict]) -> bool:
     return bool(dropped) and all(unheld(d["reason"]) for d in dropped)
 
 
-def _declined(llm: LLM, fallback: Answer, query: Query, passages: list[tuple[Passage, float]], report: dict,
-              why: str = "the LLM found no answer in the passages") -> Answer:
+def _declined(llm: LLM, fallback: Answer, report: dict, why: str = "the LLM found no answer in the passages") -> Answer:
     """The model said the passages don't answer: a refusal (answered=False), whatever the
     extractive answerer found.
 
     The model read the passages the evidence ranked best, the quoted lines first; when it finds
     no answer in them, lines that merely share the question's words are not shown as one. When
     the extractive answerer refused too, its refusal is the text; else the refusal names the
-    sections nearest to the question, as the extractive refusal does (answering.nearest_topics).
+    fallback's topics, which the caller orders nearest to the question first, as for the
+    extractive refusal (answering.nearest_topics).
     """
     verification = {"status": "declined", "reason": why, **report}
     if not fallback.answered:
         return dataclasses.replace(fallback, backend=llm.name, verification=verification)
-    topics = _nearest_topics(query, passages, fallback.topics)
-    nearest = f" The nearest they come: {'; '.join(topics[:4])}." if topics else ""
+    nearest = f" The nearest they come: {'; '.join(fallback.topics[:4])}." if fallback.topics else ""
     return dataclasses.replace(
         fallback, text=f"The passages found don't answer this question, so I can't answer it from them.{nearest}",
-        citations=[], answered=False, backend=llm.name, verification=verification, topics=topics,
+        citations=[], answered=False, backend=llm.name, verification=verification,
         notice="The LLM found no answer in the passages the search returned.")
-
-
-def _nearest_topics(query: Query, passages: list[tuple[Passage, float]], topics: list[str]) -> list[str]:
-    """The documents' sections nearest to the question: those of the ranked passages first.
-
-    answering.nearest_topics reads them off the evidence's hits; the LLM path has the ranked
-    passages, which are those hits (or the follow-up rewrite's), so it is handed them in that shape.
-    """
-    from types import SimpleNamespace
-
-    from .answering import nearest_topics
-
-    hits = [SimpleNamespace(passage=p) for p, _ in passages]
-    return nearest_topics(SimpleNamespace(query=query, hits=hits), topics)
 
 
 def _fall_back(fallback: Answer, why: str, reason: str, report: dict) -> Answer:

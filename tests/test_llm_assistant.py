@@ -52,6 +52,18 @@ def test_a_refusal_never_calls_the_llm(folders, monkeypatch):
     assert answer.verification is None  # generate_answer would have recorded {"status": "skipped"}
 
 
+def test_the_llms_refusal_names_the_sections_nearest_the_question(folders, monkeypatch):
+    """The model's fixed phrase is a refusal that names the sections nearest to the question,
+    ordered as the extractive refusal orders them (answering.nearest_topics), not the first
+    sections of the guide."""
+    from assistant.prompting import REFUSAL
+
+    with FaultServer(script=REFUSAL) as server:
+        answer = _bot(folders, monkeypatch, server.url("scripted")).ask("Should I build end-to-end projects with FastAPI and Docker?")
+    assert not answer.answered and answer.verification["status"] == "declined"
+    assert answer.topics[0] == "How to Stand Out" and "The nearest they come: How to Stand Out" in answer.text
+
+
 def test_a_backend_can_be_picked_per_question(folders, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     bot = Assistant(corpus_dir=folders / "corpus", index_dir=folders / "index")  # extractive by default

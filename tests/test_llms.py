@@ -58,6 +58,7 @@ def fallback(passages) -> Answer:
                             start=salary.start, end=salary.end, quotes=[line],
                             passage_id=salary.id)],
         answered=True, query=QUESTION, question=QUESTION,
+        topics=["Salary Expectations for ML Engineers", "Top Skills Demanded by Employers", "How to Stand Out"],
     )
 
 
@@ -389,10 +390,10 @@ def test_the_fixed_phrase_declines(monkeypatch, passages, fallback):
     assert not answer.answered and answer.citations == [] and answer.verification["status"] == "declined"
     assert answer.text.startswith("The passages found don't answer this question")
     assert answer.notice == "The LLM found no answer in the passages the search returned."
-    # and it names the sections nearest to the question, those of the passages it was sent first,
-    # as the extractive refusal does, not the first sections of the first files
+    # and it names the fallback's topics (the caller orders them nearest to the question first)
     assert answer.text.endswith("The nearest they come: Salary Expectations for ML Engineers; "
-                                "Top Skills Demanded by Employers.")
+                                "Top Skills Demanded by Employers; How to Stand Out.")
+    assert answer.topics == fallback.topics
 
 
 def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, passages):
