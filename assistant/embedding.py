@@ -66,6 +66,7 @@ class Embedder:
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._model = None  # llama-index HuggingFaceEmbedding, loaded when first needed
+        self._words = None  # the whole words of the model's vocabulary, read when first asked
         self._encoder = None  # query_encoder.QueryEncoder, opened when first needed
         self._export = None  # the folder of a usable export
         self._opening = threading.Lock()  # the encoder is opened once
@@ -85,6 +86,16 @@ class Embedder:
         if self._model is None:
             self._load_model()
         return self._model
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The whole words of the model's vocabulary (`vocab.txt`): words of the language, spelt right
+        whether or not a document uses them (terms.TermIndex.spelling); empty for a model without one."""
+        if self._words is None:
+            path = Path(self.path) / "vocab.txt"
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            self._words = frozenset(w for w in text.split() if w.isalpha())
+        return self._words
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         """Vectors for passages to index: always the model itself (sentence-transformers).

@@ -101,7 +101,8 @@ class Retriever:
                 for total, rows in ((df, seg.stems), (words, seg.words)):
                     for key, n in rows.counts(masks[name]).items():
                         total[key] = total.get(key, 0) + n
-            self.terms = TermIndex.from_counts(df, len(self.passages), words)
+            # the model's words are spelt right even where no document has them (a test's stand-in has none)
+            self.terms = TermIndex.from_counts(df, len(self.passages), words, getattr(embedder, "words", frozenset()))
         else:
             added = [t for ref in where.keys() - previous._where.keys() for t in _term_sets(where[ref])]
             removed = [t for ref in previous._where.keys() - where.keys() for t in _term_sets(previous._where[ref])]

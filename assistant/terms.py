@@ -35,6 +35,8 @@ def passage_terms(text: str) -> tuple[set[str], set[str]]:
 class TermIndex:
     """Stems of the corpus with their rarity, to weigh and match question terms."""
 
+    dictionary: frozenset[str] = frozenset()  # words spelt right whether or not a document has them (from_counts)
+
     def __init__(self, texts: list[str] | None = None):
         df: dict[str, int] = {}
         words: dict[str, int] = {}
@@ -47,9 +49,15 @@ class TermIndex:
         self._set(df, len(texts or []), words)
 
     @classmethod
-    def from_counts(cls, df: dict[str, int], passages: int, words: dict[str, int]) -> "TermIndex":
-        """From document frequencies of stems and of spelling words over `passages` passages (kept, not copied)."""
+    def from_counts(cls, df: dict[str, int], passages: int, words: dict[str, int],
+                    dictionary: frozenset[str] = frozenset()) -> "TermIndex":
+        """From document frequencies of stems and of spelling words over `passages` passages (kept, not copied).
+
+        `dictionary` holds words of the language (the embedding model's whole words): a question word
+        among them is spelt right even when no document uses it, so it is never read as a near-spelling.
+        """
         index = cls.__new__(cls)
+        index.dictionary = dictionary
         index._set(df, passages, words)
         return index
 
@@ -82,6 +90,7 @@ class TermIndex:
             for key in [k for k, v in table.items() if v <= 0]:
                 del table[key]
         new = TermIndex.__new__(TermIndex)
+        new.dictionary = self.dictionary
         new.df, new.passages, new._words = df, self.passages + len(added) - len(removed), words
         new._spelled = {}
         new.n = max(1, new.passages)
@@ -129,12 +138,16 @@ class TermIndex:
     def spelling(self, term: str) -> str | None:
         """The corpus word a misspelt term stands for ("bangalor" -> "bangalore"), or None.
 
+        A word of the dictionary is no misspelling: "negative" over documents that lack it is not
+        "native", nor "according" "coding". Among equally close words the one more passages use is
+        taken ("senoir" is "senior", not "sensor": a typo is likelier of a common word).
+
         difflib keeps a word only if its `quick_ratio` (shared letters, counted with repeats) reaches
         the cutoff; that bound is computed here for every corpus word at once with numpy, and difflib
         then sees only the words that pass (~1 ms instead of ~300 ms over a 37k-word vocabulary).
-        Which words pass, not their order, decides the answer (ties go to the greater word).
+        Which words pass, not their order, decides the answer (ties go to the more used, then the greater word).
         """
-        if len(term) <= 4 or term in ENTITIES or stem(term) in self.df or not self._words:
+        if len(term) <= 4 or term in ENTITIES or stem(term) in self.df or not self._words or term in self.dictionary:
             return None
         if term not in self._spelled:  # the snapshot never changes: a word asked again costs nothing
             if len(self._spelled) > 50_000:
@@ -169,8 +182,8 @@ class TermIndex:
             word = self._spellings[passing[i]]
             matcher.set_seq1(word)
             if matcher.real_quick_ratio() >= _CUTOFF and matcher.ratio() >= _CUTOFF:
-                best = max(best or (0.0, ""), (matcher.ratio(), word))
-        return best[1] if best else None
+                best = max(best or (0.0, 0, ""), (matcher.ratio(), self._words.get(word, 0), word))
+        return best[2] if best else None
 
 
 def _letter_counts(words: list[str], capacity: int = 0, into=None, done: int = 0, at: int | None = None):

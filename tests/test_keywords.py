@@ -213,7 +213,8 @@ def test_retriever_opened_from_segments_equals_one_built_from_passages(tmp_path)
 
 
 def test_the_spelling_screen_finds_what_difflib_over_every_word_finds():
-    """The numpy screen only skips words difflib would reject: same answer as difflib over all words."""
+    """The numpy screen only skips words difflib would reject: the answer difflib's ratio gives over
+    all words (the closest word, of equally close ones the one more passages use, then the greater)."""
     import difflib
 
     from assistant.lexicon import ENTITIES
@@ -221,13 +222,29 @@ def test_the_spelling_screen_finds_what_difflib_over_every_word_finds():
     from assistant.text import stem
 
     terms = TermIndex(_texts(DOCS))
-    vocabulary = sorted({w for text in _texts(DOCS) for w in passage_terms(text)[1]})
+    used: dict[str, int] = {}
+    for text in _texts(DOCS):
+        for w in passage_terms(text)[1]:
+            used[w] = used.get(w, 0) + 1
+    vocabulary = sorted(used)
     probes = {w[:i] + w[i + 1:] for w in vocabulary[::7] for i in (1, len(w) // 2)} | {w + "x" for w in vocabulary[::11]}
     found = 0
     for probe in sorted(probes):
         if len(probe) <= 4 or probe in ENTITIES or stem(probe) in terms.df:
             continue  # spelling() answers None before any screen
-        expected = (difflib.get_close_matches(probe, vocabulary, n=1, cutoff=0.8) or [None])[0]
+        close = [(difflib.SequenceMatcher(None, w, probe).ratio(), used[w], w) for w in vocabulary]
+        close = [c for c in close if c[0] >= 0.8]
+        expected = max(close)[2] if close else None
         assert terms.spelling(probe) == expected, probe
         found += expected is not None
     assert found > 50
+
+
+def test_a_word_of_the_dictionary_is_no_misspelling():
+    """'negative' over documents that lack it is not 'native'; a misspelling of a common word is that word."""
+    texts = ["Native speakers of Tamil.", "Senior engineers earn more.", "Senior roles.", "A sensor line."]
+    plain = TermIndex.from_counts(TermIndex(texts).df, len(texts), TermIndex(texts)._words)
+    known = TermIndex.from_counts(plain.df, len(texts), plain._words, dictionary=frozenset({"negative", "senior"}))
+    assert plain.spelling("negative") == "native" and known.spelling("negative") is None
+    assert known.spelling("senoir") == plain.spelling("senoir") == "senior"  # as close as "sensor", used more
+    assert known.changed([], []).spelling("negative") is None  # a new snapshot keeps the dictionary
