@@ -235,19 +235,23 @@ class Assistant:
         query = query or build_query(text, _clean_history(history))
         accept = scope_filter(query.text)  # a question about ML roles is answered from passages about them
         parts = split_parts(query.text)
-        vectors = self._embed_questions([as_english(t) for t in (query.text, *parts)])
+        previous = [as_english(query.context)] if query.previous and query.rewritten else []  # a follow-up's context
+        vectors = self._embed_questions([as_english(t) for t in (query.text, *parts)] + previous)
+        before_vector, vectors = (vectors[-1] if previous else None), vectors[: len(vectors) - len(previous)]
         hits = retriever.search(query, self.settings.top_k, scope, vectors[0], accept)
         for part, vector in zip(parts, vectors[1:]):  # each part of the question finds its own passages
             seen = {h.passage.id for h in hits}
             hits[3:3] = [h for h in retriever.search(build_query(part), 2, scope, vector, accept) if h.passage.id not in seen]
         hits[3:3] = retriever.naming(query, hits, scope, vectors[0], accept)
         hits[3:3] = retriever.voiced(query, hits, scope, vectors[0], accept)
+        before, hits[3:3] = retriever.continued(query, hits, scope, vectors[0], accept, before_vector)  # the chat's document
         hits = retriever.referred(query, hits, scope, vectors[0], accept, others=bool(parts))  # "according to the hiring report"
         if not with_units:
             return _Found(hits), retriever
         if self._unit_vectors is None:
             self._unit_vectors = UnitVectors(self._embedder)
-        return gather(query, hits, retriever.terms, self._unit_vectors, vectors[0], parts, vectors[1:], self._common_words()), retriever
+        return gather(query, hits, retriever.terms, self._unit_vectors, vectors[0], parts, vectors[1:], self._common_words(),
+                      before), retriever
 
     def _common_words(self) -> frozenset[str]:
         """Whole words of the embedding model's vocabulary: a capitalised one is no name the documents lack."""

@@ -153,8 +153,9 @@ def question_terms(text: str, terms, own_text: str | None = None) -> list[Term]:
 
 
 def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, question_vector=None,
-           parts: list[str] | None = None, part_vectors=None, common_words=frozenset()) -> Evidence:
-    """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised."""
+           parts: list[str] | None = None, part_vectors=None, common_words=frozenset(), continuing: str | None = None) -> Evidence:
+    """The evidence for `query` in `hits` (best first); `common_words` are no names when capitalised;
+    `continuing` is the document the conversation was in (its lines are preferred a little)."""
     # the names the user asks about: an earlier question appended for context adds none
     asked = asked_names(query.focus or query.text, terms, hits[:UNIT_POOL], common_words)
     whole = Facet(query.text, question_terms(query.text, terms, query.focus or query.text), asked, question_vector)
@@ -164,14 +165,14 @@ def gather(query: Query, hits: list, terms, unit_vectors: UnitVectors | None, qu
         facets.append(Facet(part, question_terms(part, terms), find_names(part), vector))
     names = whole.names
     ev = Evidence(query, hits, facets, [], names, salary=bool(_SALARY.search(query.focus or query.text)) or bool(query.money))
-    ev.units = _units(ev, unit_vectors)
+    ev.units = _units(ev, unit_vectors, continuing)
     ev.missing_names = missing_names(ev)
     ev.signals = signals(ev, terms)
     return ev
 
 
 
-def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
+def _units(ev: Evidence, unit_vectors: UnitVectors | None, continuing: str | None = None) -> list[Unit]:
     query = ev.query
     pool = ev.hits[:UNIT_POOL]
     spans = []
@@ -240,6 +241,8 @@ def _units(ev: Evidence, unit_vectors: UnitVectors | None) -> list[Unit]:
             score = _unit_score(sims[f][i], overlap, band if f == 0 or salary else min(band, 0), money and salary, rank, names_held, len(named))
             if names_place or names_employer:
                 score += 0.15  # "which city…?" is answered by a line naming a place, "which companies…?" by names
+            if p.source == continuing:
+                score += CONTINUITY_BONUS
             if asks:
                 score -= 0.2  # a line that asks a question ("Is there a relocation allowance?") answers none
             if voiced and any(facet.terms[j].word not in voice_words for j in held + in_head):
@@ -285,6 +288,7 @@ def _unit_score(similarity: float, overlap: float, band: int, salary_line: bool,
 
 
 NAME_BONUS = 0.3
+CONTINUITY_BONUS = 0.05  # a follow-up's line from the document the previous answer came from (a tie-breaker)
 VOICE_BONUS = 0.3  # a line said or written by the person the question names or describes (voices.py)
 
 

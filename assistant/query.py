@@ -37,6 +37,13 @@ class Query:
     focus: str = ""  # the part that is the user's own when earlier context was appended, else the text
     years: float | None = None
     money: list[Figure] = field(default_factory=list)
+    previous: str = ""  # the user's previous question, as a question of its own ("" when there was none)
+    said: str = ""  # the answer given to it
+
+    @property
+    def context(self) -> str:
+        """The previous question and the start of its answer: what a follow-up continues."""
+        return f"{self.previous} {self.said[:400]}".strip()
 
     @property
     def expanded(self) -> str:
@@ -180,6 +187,8 @@ def build_query(question: str, history: list[dict] | None = None) -> Query:
         focus=text[: -len(tail)] + "?" if appended else text,  # "Step 4?" of "Step 4 (Which step is about MLOps)?"
         years=_years_asked(figures_text),
         money=parse_money(figures_text),
+        previous=previous,
+        said=said,
     )
 
 

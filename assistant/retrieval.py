@@ -203,6 +203,32 @@ class Retriever:
         rest = [h for h in hits if h.passage.id not in seen]
         return own + [h for h in rest if h.passage.source == source] + ([h for h in rest if h.passage.source != source] if others else [])
 
+    def continued(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None,
+                  previous_embedding=None) -> tuple[str | None, list[Hit]]:
+        """For a follow-up, the document of the passage that best matches the previous question and its
+        answer, and its best passages for `query` when no top hit is from it; (None, []) for a question
+        of its own.
+
+        "And in Pune?" after a question answered by a survey's table asks that table. A question of
+        its own asked later in a chat is not pulled towards the conversation's document.
+        """
+        if not query.previous or not query.rewritten:
+            return None, []
+        before = self.search(Query(text=query.context, question=query.context), 1, scope, previous_embedding, accept)
+        source = before[0].passage.source if before else None
+        if source is None or any(h.passage.source == source for h in hits[:3]):
+            return source, []
+        from .names import find_names, mentions
+
+        named = [name for kind, name, _ in find_names(query.text) if kind in ("place", "employer", "tool", "ordinal")]
+
+        def there(p) -> bool:  # its passages naming what the follow-up names ("and in Pune?": the Pune row)
+            return (accept is None or accept(p)) and all(mentions(name, p.context) for name in named)
+
+        seen = {h.passage.id for h in hits}
+        found = self.search(query, 2, scope, embedding, there, source=source) if named else []
+        return source, [h for h in found or self.search(query, 2, scope, embedding, accept, source=source) if h.passage.id not in seen]
+
     def naming(self, query: Query, hits: list[Hit], scope: str | None = None, embedding=None, accept=None) -> list[Hit]:
         """Passages naming a place, an employer or a numbered step `query` asks about that no hit names.
 

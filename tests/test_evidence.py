@@ -361,3 +361,22 @@ def test_a_thread_reply_is_found_by_its_author(tmp_path):
     bot = indexed_bot(tmp_path / "bot", [tmp_path / "notes" / "thread.md"])
     answer = bot.ask("how much time does deepa's team give for the take home")
     assert "72 hours" in answer.text.split("[1]")[0] and "Posted" not in answer.text
+
+
+
+def test_a_follow_up_stays_with_the_document_of_the_answer_before_it(tmp_path):
+    # a salary survey's city table and an MLOps role guide both give Pune pay for 2-5 years; "and in
+    # Pune?" after a question the survey's table answered asks that table (read alone, the MLOps row
+    # matches it better), while a question of its own asked next is not pulled towards the survey
+    from tests.conftest import DATA, indexed_bot
+
+    (tmp_path / "bot").mkdir()
+    bot = indexed_bot(tmp_path / "bot", [DATA / "documents" / "ml-salary-survey-2026.html",
+                                         DATA / "documents" / "mlops-and-ml-platform-roles-2026.html"])
+    first = bot.ask("median ML pay in Chennai for 3-5 years?")
+    assert "16.9 LPA" in first.text.split("[1]")[0]
+    history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    follow = bot.ask("and in Pune?", history)
+    assert "18.6 LPA" in follow.text.split("[1]")[0] and follow.citations[0].source == "ml-salary-survey-2026.html", follow.text
+    own = bot.ask("What do MLOps engineers with 2-5 years earn in Noida?", history)
+    assert own.citations and own.citations[0].source == "mlops-and-ml-platform-roles-2026.html", own.text
