@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py --split heldout            # the figures we report
     python benchmarks/quality.py --split tuning --failures  # what to look at while changing code
+    python benchmarks/quality.py --split heldout --after-other  # each question asked after an unrelated one
 
 The corpus is the guide plus tests/data/documents/ (bank splits) or the guide alone (--split dev).
 Individual held-out items are never printed: that split is for measuring, not for reading.
@@ -55,11 +56,25 @@ def by_kind(items, results) -> dict[str, dict[str, float]]:
     return {k: {"n": len(v), "correct": sum(r.correct for r in v) / len(v)} for k, v in sorted(groups.items())}
 
 
+def after_other(items: list[dict], seed: int = 7) -> list[dict]:
+    """The questions without history, each asked after an answerable question about another document."""
+    import random
+
+    rng = random.Random(seed)
+    solo = [it for it in items if not it.get("history")]
+    pool = [it for it in solo if it.get("answerable", True)]
+    return [dict(it, history=[{"role": "user", "content": rng.choice([o for o in pool if o.get("source") != it.get("source")])["question"]},
+                              {"role": "assistant", "content": "(an answer)"}]) for it in solo]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=sorted(SPLITS), default="heldout")
     parser.add_argument("--failures", action="store_true", help="print the wrong answers (not for the held-out split)")
     parser.add_argument("--json", type=Path, help="also write the metrics here")
+    parser.add_argument("--after-other", action="store_true",
+                        help="ask each question that has no history after a question about another document "
+                             "(seeded): a chat's earlier turn must not change the answer to a question of its own")
     args = parser.parse_args()
     if args.failures and args.split in HELD_OUT:
         sys.exit("the held-out split is for measuring: its items are not printed")
@@ -67,6 +82,8 @@ def main():
     from assistant.evaluation import evaluate, format_table, load_questions
 
     items = load_questions(SPLITS[args.split])
+    if args.after_other:
+        items = after_other(items)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = bank_corpus(Path(tmp) / "corpus", with_documents=args.split != "dev")
         bot = Assistant(corpus_dir=corpus, index_dir=Path(tmp) / "index", data_dir=Path(tmp) / "data")
