@@ -50,8 +50,9 @@ def extractive_answer(ev: Evidence, decision=None, section_passages=None) -> tup
         best_of[u.hit.passage.id] = max(best_of.get(u.hit.passage.id, 0.0), u.score)
     if extreme is not None:
         best_of[extreme[0].hit.passage.id] = float("inf")  # the row that answers comes first
+    led = _led_by(chosen)  # a list's items stay after their lead-in
     if len(ev.facets) > 1:  # parts in the order the question asks them
-        chosen.sort(key=lambda u: (_facet_of(u, ev), u.hit.passage.start, u.start))
+        chosen.sort(key=lambda u: (_facet_of(led.get(id(u), u), ev), u.hit.passage.start, led.get(id(u), u).start, u.start))
     else:  # passages in order of their best line, lines in reading order: [1] answers best
         chosen.sort(key=lambda u: (-best_of[u.hit.passage.id], u.start))
     text, citations = _compose(chosen, ev, *(extreme[::-1] if extreme else ()))
@@ -88,7 +89,21 @@ def _select(ev: Evidence) -> list[Unit]:
         if near_tie or (gain >= 0.25 * total and u.score >= 0.7 * best.score):
             chosen.append(u)
             covered |= u.matched
+    for lead in [u for u in chosen[1:] if u.text.rstrip().endswith(":")]:  # a lead-in is quoted with its items
+        items = _continuation(lead, ev.units, chosen)
+        chosen[chosen.index(lead) + 1:chosen.index(lead) + 1] = items
     return chosen
+
+
+def _led_by(chosen: list[Unit]) -> dict[int, Unit]:
+    """The lead-in ("…the most requested skills were:") each chosen list item follows in its passage."""
+    led = {}
+    for lead in chosen:
+        if lead.text.rstrip().endswith(":"):
+            for u in chosen:
+                if u.hit.passage.id == lead.hit.passage.id and u.start > lead.start and _LIST_MARK.match(u.text):
+                    led.setdefault(id(u), lead)
+    return led
 
 
 def _continuation(best: Unit, units: list[Unit], chosen: list[Unit]) -> list[Unit]:
@@ -203,7 +218,9 @@ def _compose(chosen: list[Unit], ev: Evidence, lead: str = "", lead_unit: Unit |
         lead = _focus_lead(ev, chosen, numbers) or _cell_lead(ev, chosen, numbers)
     if lines and chosen[0].text.rstrip().endswith(":") and len(lines) > 1:  # a lead-in, then its items
         return lines[0] + "\n" + "\n".join(f"- {line}" for line in lines[1:]), citations
-    lines = [line[:-1] + "." if line.endswith("]:") else line for line in lines]  # a lead-in with nothing after it
+    followed = [i + 1 < len(chosen) and chosen[i + 1].hit.passage.id == u.hit.passage.id and bool(_LIST_MARK.match(chosen[i + 1].text))
+                for i, u in enumerate(chosen)]
+    lines = [line[:-1] + "." if line.endswith("]:") and not followed[i] else line for i, line in enumerate(lines)]  # a lead-in with nothing after it
     as_list = sum(1 for u in chosen if u.is_item) >= 2
     body = "\n".join(f"- {line}" for line in lines) if as_list else " ".join(lines)
     return (f"{lead}\n{body}" if lead else body), citations
