@@ -329,11 +329,15 @@ _LEANS = re.compile(
 )
 
 
+# A closing word that adds to or narrows what was asked before: "which vector dbs specifically?", "… too?"
+_NARROWS = re.compile(r"\b(?:specifically|exactly|too|as well|instead|in particular)\W*$", re.I)
+
+
 def is_follow_up(question: str) -> bool:
-    """Does the question lean on the conversation (ellipsis, a pronoun, a bare name)?"""
+    """Does the question lean on the conversation (ellipsis, a pronoun, a bare name, "… too?")?"""
     words = tokens(question)
     terms = content_terms(question)
-    if _LEANS.match(question):
+    if _LEANS.match(question) or _NARROWS.search(question):
         return True
     if len(terms) <= 1 and len(words) <= 8:  # "tier 3 mein kitna milta hai?": one topic word, the rest is grammar
         return True

@@ -380,3 +380,15 @@ def test_a_follow_up_stays_with_the_document_of_the_answer_before_it(tmp_path):
     assert "18.6 LPA" in follow.text.split("[1]")[0] and follow.citations[0].source == "ml-salary-survey-2026.html", follow.text
     own = bot.ask("What do MLOps engineers with 2-5 years earn in Noida?", history)
     assert own.citations and own.citations[0].source == "mlops-and-ml-platform-roles-2026.html", own.text
+
+
+@pytest.mark.parametrize("question,leans", [
+    ("which vector dbs specifically?", True), ("is there a separate internet reimbursement too?", True),
+    ("and what about the notice period, in particular?", True), ("What do vector database jobs pay?", False),
+])
+def test_a_closing_word_that_narrows_or_adds_makes_a_follow_up(question, leans):
+    from assistant.query import build_query, is_follow_up
+
+    assert is_follow_up(question) is leans
+    history = [{"role": "user", "content": "What's the hottest skill for ML engineers?"}]
+    assert build_query(question, history).rewritten is leans
