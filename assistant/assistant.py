@@ -196,7 +196,9 @@ class Assistant:
         yield dataclasses.replace(answer, final=False)  # shown at once, while the LLM reads and writes
         hits = self._condensed_hits(llm, text, history, scope) or ev.hits
         passages = [(h.passage, h.dense if h.dense is not None else h.score) for h in hits]
-        yield from generate_answer(llm, text, passages, answer, history=_clean_history(history), timeout=self.settings.llm_timeout)
+        unknown = tuple(t.word for t in ev.terms if not t.known and t.own)  # what no document says
+        yield from generate_answer(llm, text, passages, answer, history=_clean_history(history),
+                                   timeout=self.settings.llm_timeout, unknown=unknown)
 
     def retrieve(self, question: str, history: list[dict] | None = None, scope: str | None = None) -> list:
         """The ranked passages (retrieval.Hit) the answer to `question` is drawn from."""

@@ -8,7 +8,10 @@
 
 The model is taught one fixed phrase (`REFUSAL`) for "the passages don't answer this"; a reply
 that says it (and nothing the verifier keeps) becomes a refusal (answered=False, verification
-status "declined"), even when the extractive answerer found lines to quote. On any LLM
+status "declined"), even when the extractive answerer found lines to quote; so does a reply
+whose every sentence says of a thing of the question what the passages say of something else (it
+names a thing of the question its passage lacks, or uses a word of the question that no document
+uses: "46% of respondents were women [1]" over "Product companies accounted for 46%"). On any LLM
 fault, when too little of the text survives verification, or when a sentence carries a figure
 no passage holds (the model made one up), the extractive answer computed for the same question
 is returned instead, with a short notice saying why. Retrieval, the decision whether to call
@@ -46,13 +49,15 @@ def generate_answer(
     *,
     history: list[dict] | None = None,
     timeout: float = 30.0,
+    unknown: tuple[str, ...] = (),
 ) -> Iterator[str | Answer]:
     """Yield streamed text pieces, then one final Answer.
 
     The final Answer is the verified LLM answer; when the model says the passages don't answer
     (status "declined"), the extractive refusal, or the extractive answer with a notice; or
     `fallback` (the extractive answer, which may itself be a refusal) with a notice saying why. Call it whenever the retrieval evidence
-    says the documents may answer. No exception escapes except KeyboardInterrupt.
+    says the documents may answer. `unknown` are the question's words that the documents never use
+    (evidence.Term.known). No exception escapes except KeyboardInterrupt.
     """
     if not passages:
         yield dataclasses.replace(fallback, verification={
@@ -80,8 +85,11 @@ def generate_answer(
         if report["kept"] == 0 and declined:
             yield _declined(llm, fallback, report)
             return
-        if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"]):
-            yield _declined(llm, fallback, report, "every sentence names a thing of the question that no passage holds")
+        if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"], unknown):
+            yield _declined(llm, fallback, report, "every sentence says of a thing of the question what the passages say of something else")
+            return
+        if report["kept"] and all(_unheld_words(s, unknown) for _, s in split_sentences(clean)):
+            yield _declined(llm, fallback, report, "every sentence uses a word of the question that no document uses")
             return
         invented = [d for d in report["dropped_sentences"] if "unsupported figure" in d["reason"]]
         if report["kept"] == 0 or report["kept"] < MIN_KEPT_SHARE * total or invented:
@@ -179,10 +187,13 @@ def _citations(clean: str, order: list[int], passages: list[tuple[Passage, float
     return citations
 
 
-def _nothing_to_answer(question: str, dropped: list[dict]) -> bool:
-    """Whether every dropped sentence named a thing of the question that its passage does not:
-    the model fitted the question onto passages about something else ("The median CTC in
-    Ahmedabad is 62.5 LPA [2]" from a table without Ahmedabad), so the passages hold no answer.
+def _nothing_to_answer(question: str, dropped: list[dict], unknown: tuple[str, ...] = ()) -> bool:
+    """Whether every dropped sentence said of a thing of the question what the passages say of
+    something else: it names a thing of the question that its passage does not ("The median CTC
+    in Ahmedabad is 62.5 LPA [2]" from a table without Ahmedabad), or it uses a word of the
+    question that no document uses (`unknown`: "46% of respondents were women [1]" over documents
+    that never say "women"). The model fitted the question onto passages about something else,
+    so the passages hold no answer.
 
     A figure no passage holds is not taken as such evidence: the figure check also misses
     notations (a range's edge, a sign), so on the held-out bank it turned answerable questions
@@ -192,14 +203,36 @@ def _nothing_to_answer(question: str, dropped: list[dict]) -> bool:
     True
     >>> _nothing_to_answer("Pay in Pune?", [{"reason": "names ahmedabad, which the cited passage does not"}])
     False
+    >>> women = {"sentence": "46% of respondents were women.", "reason": "words not in the cited passage"}
+    >>> _nothing_to_answer("What share of respondents were women?", [women], ("women",))
+    True
+    >>> _nothing_to_answer("What share of respondents were women?", [women])
+    False
     """
     asked = {w.lower() for w in TOKEN.findall(question)}
 
-    def unheld(reason: str) -> bool:
-        named = re.match(r"names (.+), which the cited passage does not", reason)
-        return bool(named) and all(n.strip() in asked for n in named.group(1).split(","))
+    def unheld(d: dict) -> bool:
+        named = re.match(r"names (.+), which the cited passage does not", d["reason"])
+        if named and all(n.strip() in asked for n in named.group(1).split(",")):
+            return True
+        return _unheld_words(d.get("sentence", ""), unknown)
 
-    return bool(dropped) and all(unheld(d["reason"]) for d in dropped)
+    return bool(dropped) and all(unheld(d) for d in dropped)
+
+
+def _unheld_words(sentence: str, unknown: tuple[str, ...]) -> bool:
+    """Whether `sentence` uses one of the question's words that no document uses: it says of what
+    was asked what a passage says of something else ("Gaming had 4.8% of ML postings [1]" from the
+    telecom row, in documents that never say "gaming"). A word the documents do use is not
+    counted, even when the passages sent lack it: the model echoes the question's framing
+    ("the roadmap recommends…", "the framework is STAR") in answers that are right.
+
+    >>> _unheld_words("Gaming had 4.8% of ML postings [1].", ("gaming",))
+    True
+    >>> _unheld_words("Telecom and media had 4.8% of ML postings [1].", ("gaming",))
+    False
+    """
+    return bool(unknown) and bool(content_stems(" ".join(unknown)) & content_stems(strip_markers(sentence)))
 
 
 def _declined(llm: LLM, fallback: Answer, report: dict, why: str = "the LLM found no answer in the passages") -> Answer:

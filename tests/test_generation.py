@@ -120,3 +120,19 @@ def test_a_cell_wrapped_in_the_questions_words_is_quoted_from_its_row_and_prose_
     prose = [Passage("p", "Product companies accounted for 46% of respondents.", "survey.html", "Who responded")]
     assert requote("46% of respondents were women [1].", prose, "What share of respondents were women?") == \
         "46% of respondents were women [1]."
+
+
+def test_a_word_of_the_question_that_no_document_uses_means_there_is_nothing_to_answer():
+    """The model fitted the question onto passages about something else: it wrote the question's own
+    word ("women", "gaming"), which no document uses, beside a figure of a passage about other things."""
+    from assistant.generation import _nothing_to_answer, _unheld_words
+
+    women = {"sentence": "46% of respondents were women [1].", "reason": "words not in the cited passage"}
+    assert _nothing_to_answer("What share of respondents were women?", [women], ("women",))
+    # a word the documents use, though not the passages sent, is the question's framing echoed
+    # ("the roadmap recommends…"): the model's or the checker's error, not the passages'
+    assert not _nothing_to_answer("What share of respondents were women?", [women], ())
+    assert not _nothing_to_answer("What share of respondents were women?", [women, {"reason": "no citation"}], ("women",))
+    # a kept sentence is judged the same way
+    assert _unheld_words("Gaming had 4.8% of postings [1].", ("gaming",))
+    assert not _unheld_words("Telecom and media had 4.8% of postings [1].", ("gaming",))

@@ -405,6 +405,23 @@ def test_the_llm_answers_where_the_extractive_answerer_refused(monkeypatch, pass
     assert answer.topics == REFUSAL_ANSWER.topics and answer.citations[0].passage_id == passages[0][0].id
 
 
+@pytest.mark.parametrize("script", [
+    "Junior ML engineers at hedge funds earn ₹8,00,000 – ₹12,00,000 per annum [1].",  # kept or not: no document says "hedge funds"
+    "Hedge funds pay juniors 8-12 LPA [1]. Hedge funds want Python [2].",
+])
+def test_an_answer_fitted_onto_passages_about_something_else_is_a_refusal(monkeypatch, passages, fallback, script):
+    """A word of the question that no document uses, in every sentence the model wrote: it said of
+    what was asked what the passages say of something else. A refusal, not the extractive lines."""
+    question = "What do junior ML engineers earn at hedge funds?"
+    with scripted(monkeypatch, script) as llm:
+        answer = list(generate_answer(llm, question, passages, fallback, timeout=5.0, unknown=("hedge", "funds")))[-1]
+    assert not answer.answered and answer.citations == [] and answer.verification["status"] == "declined"
+    # the same words for a question the passages answer: kept
+    with scripted(monkeypatch, script.replace("at hedge funds ", "").split(" [1]")[0] + " [1].") as llm:
+        kept = list(generate_answer(llm, QUESTION, passages, fallback, timeout=5.0))[-1]
+    assert kept.verification["status"] != "declined"
+
+
 def test_the_passages_the_extractive_answer_quotes_go_first(monkeypatch, passages, fallback):
     """Only a few passages fit a small model's prompt: the evidence's own come first."""
     skills, salary = passages[1], passages[0]
