@@ -258,11 +258,9 @@ class Assistant:
     def _common_words(self) -> frozenset[str]:
         """Whole words of the embedding model's vocabulary: a capitalised one is no name the documents lack."""
         if self._vocabulary is None:
-            from .embedding import resolve_model
+            from .embedding import resolve_model, vocabulary_words
 
-            path = Path(resolve_model(self.settings.embed_model)) / "vocab.txt"
-            words = path.read_text(encoding="utf-8").split() if path.is_file() else []
-            self._vocabulary = frozenset(w for w in words if w.isalpha())
+            self._vocabulary = getattr(self._embedder, "words", None) or vocabulary_words(resolve_model(self.settings.embed_model))
         return self._vocabulary
 
     def _embed_questions(self, texts: list[str]) -> list[list[float]]:

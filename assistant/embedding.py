@@ -51,6 +51,13 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def vocabulary_words(model_path) -> frozenset[str]:
+    """The whole words of a model folder's `vocab.txt` (empty when it has none)."""
+    path = Path(model_path) / "vocab.txt"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return frozenset(w for w in text.split() if w.isalpha())
+
+
 class Embedder:
     """Embeds passages (batched) and questions with one model; `.dim` is its vector size.
 
@@ -92,9 +99,7 @@ class Embedder:
         """The whole words of the model's vocabulary (`vocab.txt`): words of the language, spelt right
         whether or not a document uses them (terms.TermIndex.spelling); empty for a model without one."""
         if self._words is None:
-            path = Path(self.path) / "vocab.txt"
-            text = path.read_text(encoding="utf-8") if path.is_file() else ""
-            self._words = frozenset(w for w in text.split() if w.isalpha())
+            self._words = vocabulary_words(self.path)
         return self._words
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
