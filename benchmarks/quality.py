@@ -75,6 +75,8 @@ def main():
     parser.add_argument("--after-other", action="store_true",
                         help="ask each question that has no history after a question about another document "
                              "(seeded): a chat's earlier turn must not change the answer to a question of its own")
+    parser.add_argument("--solo", action="store_true", help="only the questions without history, as they are "
+                        "(the same questions --after-other asks, without the turn before them)")
     args = parser.parse_args()
     if args.failures and args.split in HELD_OUT:
         sys.exit("the held-out split is for measuring: its items are not printed")
@@ -84,6 +86,8 @@ def main():
     items = load_questions(SPLITS[args.split])
     if args.after_other:
         items = after_other(items)
+    elif args.solo:
+        items = [it for it in items if not it.get("history")]
     with tempfile.TemporaryDirectory() as tmp:
         corpus = bank_corpus(Path(tmp) / "corpus", with_documents=args.split != "dev")
         bot = Assistant(corpus_dir=corpus, index_dir=Path(tmp) / "index", data_dir=Path(tmp) / "data")
