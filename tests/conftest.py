@@ -81,6 +81,15 @@ def indexed_bot(base: Path, extra=()):
     return bot
 
 
+def notes_bot(base: Path, notes: dict[str, str]):
+    """indexed_bot over the guide plus small documents written on the spot ({file name: text})."""
+    (base / "notes").mkdir()
+    for name, text in notes.items():
+        (base / "notes" / name).write_text(text, encoding="utf-8")
+    (base / "bot").mkdir()
+    return indexed_bot(base / "bot", [base / "notes" / name for name in notes])
+
+
 @pytest.fixture(scope="session")
 def guide_bot(tmp_path_factory):
     """One Assistant over the guide, indexed once for the session (read-only use)."""

@@ -229,20 +229,15 @@ def test_a_band_or_lead_in_answer_stays_to_the_point(guide_bot, question, expect
 def test_a_lead_in_among_the_lines_chosen_is_quoted_with_its_list(tmp_path):
     # the lines naming Python and SQL answer best; the lead-in that says what comes beyond them is
     # chosen third, and its list (what the question asks for) follows it, in order, with its colon
-    from tests.conftest import indexed_bot
+    from tests.conftest import notes_bot
 
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "tier2.md").write_text(
-        "# ML jobs in tier-2 cities\n\n## Skills in demand\n\nPython and SQL appeared in almost every posting. "
-        "Beyond those, the most requested skills in tier-2 postings were:\n\n"
-        "- Computer vision for inspection and quality control: 19% of postings\n"
-        "- Document AI and OCR for insurance and lending records: 16%\n"
-        "- Time-series forecasting for demand and logistics: 13%\n", encoding="utf-8")
-    (notes / "report.md").write_text(
-        "# Hiring report\n\n## Skills\n\nPython appeared in 91% of ML postings and SQL in 63%, making both baseline requirements.\n",
-        encoding="utf-8")
-    (tmp_path / "bot").mkdir()
-    bot = indexed_bot(tmp_path / "bot", [notes / "tier2.md", notes / "report.md"])
+    bot = notes_bot(tmp_path, {
+        "tier2.md": "# ML jobs in tier-2 cities\n\n## Skills in demand\n\nPython and SQL appeared in almost every posting. "
+                    "Beyond those, the most requested skills in tier-2 postings were:\n\n"
+                    "- Computer vision for inspection and quality control: 19% of postings\n"
+                    "- Document AI and OCR for insurance and lending records: 16%\n"
+                    "- Time-series forecasting for demand and logistics: 13%\n",
+        "report.md": "# Hiring report\n\n## Skills\n\nPython appeared in 91% of ML postings and SQL in 63%, making both baseline requirements.\n",
+    })
     text = bot.ask("most requested skill in tier-2 ML postings apart from python and sql").text
     assert "Computer vision" in text and text.index("were") < text.index("Computer vision") < text.index("Document AI"), text
