@@ -171,7 +171,8 @@ class Assistant:
         With an LLM, the extractive Answer comes first with `final=False`, shown while the LLM
         writes; then the LLM's pieces; then the final Answer (verified, or the fallback with a notice).
         """
-        from .answering import extractive_answer, nearest_topics, refusal
+        from .answering import extractive_answer
+        from .refusals import nearest_topics, refusal
         from .relevance import decide
 
         text = clean_question(question, self.settings.max_question_chars)

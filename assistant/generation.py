@@ -243,7 +243,7 @@ def _declined(llm: LLM, fallback: Answer, report: dict, why: str = "the LLM foun
     no answer in them, lines that merely share the question's words are not shown as one. When
     the extractive answerer refused too, its refusal is the text; else the refusal names the
     fallback's topics, which the caller orders nearest to the question first, as for the
-    extractive refusal (answering.nearest_topics).
+    extractive refusal (refusals.nearest_topics).
     """
     verification = {"status": "declined", "reason": why, **report}
     if not fallback.answered:

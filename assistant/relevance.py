@@ -12,7 +12,7 @@ Three kinds of reason, all independent of any document's wording:
   weights are fitted on the tuning half of our question bank (benchmarks/calibrate.py), across
   documents of many shapes; an unknown word is one signal among several and never refuses alone.
 Also here: narrowing the passages to a role or field the question names (scope_filter).
-Leaves out: gathering the signals (evidence.py) and wording answers and refusals (answering.py).
+Leaves out: gathering the signals (evidence.py) and wording answers (answering.py) and refusals (refusals.py).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["agreement", "anchoring", "answering", "asked", "bands", "binding", "chunking", "claims", "corpus", "embedding",
            "evidence", "excerpts", "experience", "figures", "generation", "grounding", "headings", "html_reader", "keywords", "llm_backends", "llms", "names",
-           "office", "prompting", "query", "references", "relevance", "replies", "retrieval", "signals",
+           "office", "prompting", "query", "references", "refusals", "relevance", "replies", "retrieval", "signals",
            "terms", "text", "ui_render", "uploads", "voices"]
 
 

@@ -54,7 +54,7 @@ def test_a_refusal_never_calls_the_llm(folders, monkeypatch):
 
 def test_the_llms_refusal_names_the_sections_nearest_the_question(folders, monkeypatch):
     """The model's fixed phrase is a refusal that names the sections nearest to the question,
-    ordered as the extractive refusal orders them (answering.nearest_topics), not the first
+    ordered as the extractive refusal orders them (refusals.nearest_topics), not the first
     sections of the guide."""
     from assistant.prompting import REFUSAL
 
