@@ -240,7 +240,7 @@ class Assistant:
         parts = split_parts(query.text)
         previous = [as_english(query.context)] if query.previous and query.rewritten else []  # a follow-up's context
         vectors = self._embed_questions([as_english(t) for t in (query.text, *parts)] + previous)
-        before_vector, vectors = (vectors[-1] if previous else None), vectors[: len(vectors) - len(previous)]
+        before_vector = vectors.pop() if previous else None
         hits = retriever.search(query, self.settings.top_k, scope, vectors[0], accept)
         for part, vector in zip(parts, vectors[1:]):  # each part of the question finds its own passages
             seen = {h.passage.id for h in hits}
