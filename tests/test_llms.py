@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -137,6 +138,39 @@ def test_spec_parsing(monkeypatch):
     assert llm.name == "llama-cpp:smollm2" and "SmolLM2" in llm.path.name and llm.context_window == 2048
     by_path = load_llm(f"llama-cpp:{smollm2_path()}")
     assert by_path.path == llm.path and by_path.name == f"llama-cpp:{llm.path.stem}"
+
+
+def test_the_wait_policy_follows_the_load_and_never_overrides_the_user(monkeypatch):
+    from assistant import llm_backends
+
+    busy = llm_backends.busy_cores(window=0.05)
+    assert busy is not None and 0.0 <= busy <= (os.cpu_count() or 1) + 1e-6  # /proc/stat read on Linux
+    # Without /proc, the load average; without that either, the cheap side: PASSIVE.
+    real_open = open
+
+    def no_proc(path, *args, **kwargs):
+        if str(path) == "/proc/stat":
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_proc)
+    assert llm_backends.busy_cores(window=0.0) == os.getloadavg()[0]
+    monkeypatch.delattr(os, "getloadavg")
+    assert llm_backends.busy_cores(window=0.0) is None and llm_backends.wait_policy(None, 2) == "PASSIVE"
+    monkeypatch.undo()
+    # The model load sets it only when the user has not, and only to PASSIVE on a busy machine.
+    llm = load_llm("llama-cpp:smollm2", max_tokens=8)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.setattr(llm_backends, "busy_cores", lambda window=0.3: 2.0)
+    llm.count_tokens("loads the model")
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    for busy, expected in ((0.1, None), (1.5, "PASSIVE")):
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+        llm._llama = None  # load again: the choice is made at each load
+        monkeypatch.setattr(llm_backends, "busy_cores", lambda window=0.3, b=busy: b)
+        llm.count_tokens("loads the model")
+        assert os.environ.get("OMP_WAIT_POLICY") == expected
 
 
 def test_llama_cpp_means_the_bundled_qwen_model_when_installed(monkeypatch):
