@@ -11,7 +11,9 @@ that says it (and nothing the verifier keeps) becomes a refusal (answered=False,
 status "declined"), even when the extractive answerer found lines to quote; so does a reply
 whose every sentence says of a thing of the question what the passages say of something else (it
 names a thing of the question its passage lacks, or uses a word of the question that no document
-uses: "46% of respondents were women [1]" over "Product companies accounted for 46%"). On any LLM
+uses: "46% of respondents were women [1]" over "Product companies accounted for 46%"); and, where
+the extractive answerer found no line, a reply that holds a place or employer the question names
+but none of what it asks of it (`_nothing_of_it`). On any LLM
 fault, when too little of the text survives verification, or when a sentence carries a figure
 no passage holds (the model made one up), the extractive answer computed for the same question
 is returned instead, with a short notice saying why. Retrieval, the decision whether to call
@@ -29,10 +31,12 @@ from .errors import LLMError
 from .excerpts import excerpt
 from .grounding import markers, quotes_for, split_sentences, strip_markers, verify
 from .llms import LLM
+from .names import find_names
 from .query import build_query
 from .prompting import REFUSAL, build_messages, condense_question, few_shot, prompt
 from .replies import STOP, carry_markers, cite_sources, expand_names, is_decline, requote, tidy_markers, unframe, until_stop, without_declines
 from .schema import Answer, Citation, Passage
+from .text import tokens
 from .wording import TOKEN, content_stems
 
 __all__ = ["REFUSAL", "STOP", "build_messages", "carry_markers", "condense_question", "few_shot",
@@ -88,6 +92,9 @@ def generate_answer(
         if report["kept"] == 0 and _nothing_to_answer(question, report["dropped_sentences"], unknown):
             yield _declined(llm, fallback, report, "every sentence says of a thing of the question what the passages say of something else")
             return
+        if report["kept"] and not fallback.answered and _nothing_of_it(question, clean):
+            yield _declined(llm, fallback, report, "the answer names what is asked about but says nothing of what is asked")
+            return
         if report["kept"] and all(_unheld_words(s, unknown) for _, s in split_sentences(clean)):
             yield _declined(llm, fallback, report, "every sentence uses a word of the question that no document uses")
             return
@@ -127,6 +134,28 @@ def generate_answer(
 
 _ASKS_AMOUNT = re.compile(r"\bhow (?:much|many)\b|\bwhat (?:percentage|percent|share|fraction|proportion)\b", re.I)
 _AMOUNT = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|twice|double)\b", re.I)
+
+
+def _nothing_of_it(question: str, text: str) -> bool:
+    """Whether a question naming a place or an employer gets an answer that holds none of the
+    question's other words: the passages' text about the name, not about what is asked of it
+    ("notice period at Swiggy?" answered with "From unicorns like Flipkart and Swiggy, Bangalore
+    offers the most openings [1]"). The test relevance.decide applies to the passages, applied to
+    what the LLM wrote; used where the extractive answerer found no line to quote.
+
+    >>> _nothing_of_it("What is the notice period at Swiggy?", "Unicorns like Swiggy hire in Bangalore [1].")
+    True
+    >>> _nothing_of_it("What is the notice period at Swiggy?", "Swiggy asks for a 60-day notice [1].")
+    False
+    >>> _nothing_of_it("And in Pune?", "Pune pays 12 LPA [1].")  # nothing is asked besides the name
+    False
+    """
+    named = [written for kind, _, written in find_names(question) if kind in ("place", "employer")]
+    if not named:
+        return False
+    name_words = {w for written in named for w in tokens(written)}
+    topic = content_stems(" ".join(w for w in tokens(question) if w not in name_words))
+    return bool(topic) and not topic & content_stems(strip_markers(text))
 
 
 def _no_amount(question: str, text: str, fallback: Answer) -> bool:
