@@ -89,8 +89,9 @@ class LlamaCppLLM(LLM):
         with self._load_lock:
             if self._llama is None:
                 # Set before llama_cpp loads libgomp, which reads it once; a user's value wins.
-                if "OMP_WAIT_POLICY" not in os.environ and wait_policy(busy_cores(), os.cpu_count() or 1):
-                    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+                policy = None if "OMP_WAIT_POLICY" in os.environ else wait_policy(busy_cores(), os.cpu_count() or 1)
+                if policy:
+                    os.environ["OMP_WAIT_POLICY"] = policy
                 import llama_cpp
 
                 try:

@@ -164,7 +164,6 @@ def test_the_wait_policy_follows_the_load_and_never_overrides_the_user(monkeypat
     monkeypatch.setattr(llm_backends, "busy_cores", lambda window=0.3: 2.0)
     llm.count_tokens("loads the model")
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
-    monkeypatch.delenv("OMP_WAIT_POLICY")
     for busy, expected in ((0.1, None), (1.5, "PASSIVE")):
         monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
         llm._llama = None  # load again: the choice is made at each load
